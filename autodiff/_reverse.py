@@ -1,0 +1,111 @@
+"""Reverse mode: a tape (the Wengert list) and the backward sweep over it.
+
+Each primitive applied to a reverse tracer appends one record
+``(primitive, args, kwargs, ans, parents)`` to its trace's tape, in execution
+order.  The backward sweep walks the tape from the output to the inputs and
+accumulates adjoints with ``+``: no graph search, no topological sort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _debug
+from ._tracer import Primitive, Tracer, missing_rule, shape_of
+
+__all__ = ["ReverseTrace", "ReverseTracer", "unbroadcast"]
+
+
+class ReverseTrace:
+    """One reverse-mode transform invocation and its tape."""
+
+    __slots__ = ("level", "tape")
+
+    def __init__(self, level: int):
+        self.level = level
+        self.tape: list[tuple] = []
+
+    def new_input(self, value) -> ReverseTracer:
+        self.tape.append((None, (), {}, value, ()))
+        return ReverseTracer(self, value, len(self.tape) - 1)
+
+    def process(self, prim: Primitive, args: tuple, kwargs: dict) -> ReverseTracer:
+        primals = []
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, ReverseTracer) and a._trace is self:
+                primals.append(a.primal)
+                parents.append((i, a.index))
+            else:
+                primals.append(a)
+        ans = prim(*primals, **kwargs)
+        self.tape.append((prim, primals, kwargs, ans, parents))
+        return ReverseTracer(self, ans, len(self.tape) - 1)
+
+    def backward(self, output: ReverseTracer, cotangent, inputs: list[ReverseTracer]) -> list:
+        """Sweep the tape backwards from ``output`` seeded with ``cotangent``.
+
+        Returns the adjoint of each of ``inputs`` (``None`` where the output does
+        not depend on it).
+        """
+        tape = self.tape
+        adjoints: list = [None] * (output.index + 1)
+        adjoints[output.index] = cotangent
+        for index in range(output.index, -1, -1):
+            g = adjoints[index]
+            if g is None:
+                continue
+            prim, primals, kwargs, ans, parents = tape[index]
+            if prim is None:  # an input: keep its adjoint
+                continue
+            adjoints[index] = None
+            for argnum, parent in parents:
+                maker = prim.vjps.get(argnum)
+                if maker is None:
+                    raise missing_rule(prim, argnum, "reverse")
+                contribution = maker(ans, *primals, **kwargs)(g)
+                if prim.elementwise:
+                    contribution = unbroadcast(contribution, shape_of(primals[argnum]))
+                if _debug.enabled:
+                    _debug.check(prim, "backward (vjp)", (contribution,), [g, ans, *primals])
+                previous = adjoints[parent]
+                adjoints[parent] = contribution if previous is None else previous + contribution
+        return [adjoints[x.index] if x.index <= output.index else None for x in inputs]
+
+
+def unbroadcast(c, shape: tuple[int, ...]):
+    """Sum ``c`` over the axes along which an operand of ``shape`` was broadcast."""
+    c_shape = shape_of(c)
+    if c_shape == shape:
+        return c
+    extra = len(c_shape) - len(shape)
+    if extra < 0 or any(n != 1 and m != n for n, m in zip(shape, c_shape[extra:])):
+        return np.broadcast_to(c, shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and c_shape[i + extra] != 1
+    )
+    if axes:
+        c = np.sum(c, axis=axes, keepdims=True)
+    return c.reshape(shape) if shape_of(c) != shape else c
+
+
+class ReverseTracer(Tracer):
+    """A value recorded on a reverse trace's tape at position ``index``."""
+
+    __slots__ = ("_trace", "primal", "index")
+
+    def __init__(self, trace: ReverseTrace, primal, index: int):
+        self._trace = trace
+        self.primal = primal
+        self.index = index
+
+
+def zeros_like_value(x):
+    """Zeros with the shape and floating dtype of ``x`` (which may be traced)."""
+    from ._tracer import base_value
+
+    v = base_value(x)
+    return np.zeros(np.shape(v), dtype=np.result_type(v))
+
+
+__all__ += ["zeros_like_value", "Tracer"]

@@ -1,0 +1,14 @@
+"""Differentiable SciPy pieces: ``special``, ``sparse`` products and ``ndimage``."""
+
+from . import sparse, special
+
+__all__ = ["special", "sparse", "ndimage"]
+
+
+def __getattr__(name):
+    # ndimage builds on the public autodiff API, so it is imported on first use.
+    if name == "ndimage":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.ndimage")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

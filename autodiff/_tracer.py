@@ -224,11 +224,11 @@ class Tracer:
         return f"{type(self).__name__}(level={self._trace.level}, primal={base_value(self)!r})"
 
     # --- conversions that would silently drop the derivative ------------------------
-    def _refuse(self, what: str):
+    def _refuse(self, what: str, hint: str = ""):
         raise TypeError(
             f"{what} of a traced value would drop its derivative. Keep the value as an array "
             "inside the differentiated function (use autodiff.numpy or NumPy functions on it); "
-            "to use it as a constant, call ad.stop_gradient(x) first."
+            "to use it as a constant, call ad.stop_gradient(x) first." + hint
         )
 
     def __float__(self):
@@ -257,7 +257,7 @@ class Tracer:
             out = np.empty((), dtype=object)
             out[()] = self
             return out
-        self._refuse("np.asarray()/np.array()")
+        self._refuse("np.asarray()/np.array()", _caller_hint())
 
     def __setitem__(self, key, value):
         raise TypeError(
@@ -268,6 +268,31 @@ class Tracer:
 
     def __hash__(self):
         return id(self)
+
+
+_LIBRARIES = ("numpy", "scipy", "sklearn", "skimage")
+
+
+def _caller_hint() -> str:
+    """Name the library function that tried to convert a tracer, with an alternative."""
+    import sys
+
+    # The outermost library frame is the function the user called (e.g.
+    # scipy.special.logsumexp), not the helper deep inside it that converted.
+    frame, caller = sys._getframe(3), None
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
+        caller, frame = frame, frame.f_back
+    if caller is None:
+        return ""
+    frame, module = caller, caller.f_globals["__name__"]
+    name = frame.f_code.co_name
+    hint = f" It was called from {module}.{name}"
+    if module.startswith("scipy.special"):
+        from .scipy import special
+
+        if hasattr(special, name):
+            hint += f": use autodiff.scipy.special.{name} instead"
+    return hint + "."
 
 
 def _called_by_scipy_sparse() -> bool:

@@ -54,6 +54,11 @@ def _matmul_vjp_b(ans, a, b):
 def _matmul_jvp(which):
     def jvp(t, ans, a, b):
         a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+        # Common layouts as one plain matrix product (k tangents stacked as rows).
+        if which == 1 and a_nd == 2 and b_nd == 1:  # A @ t_b for each row t_b
+            return np.matmul(t, np.transpose(a))
+        if which == 0 and a_nd == 1 and b_nd == 2:  # t_a @ B for each row t_a
+            return np.matmul(t, b)
         a2, b2 = _as_matrices(a_nd, b_nd, a, b)
         k = batch_size(t)
         rank = max(len(shape_of(a2)), len(shape_of(b2)))

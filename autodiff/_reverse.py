@@ -50,6 +50,9 @@ class ReverseTrace:
         """
         tape = self.tape
         adjoints: list = [None] * (output.index + 1)
+        # Adjoints this sweep allocated itself may be updated in place; others may be
+        # shared (an identity rule hands the same array to several parents).
+        owned = [False] * (output.index + 1)
         adjoints[output.index] = cotangent
         for index in range(output.index, -1, -1):
             g = adjoints[index]
@@ -60,6 +63,15 @@ class ReverseTrace:
                 continue
             adjoints[index] = None
             for argnum, parent in parents:
+                previous = adjoints[parent]
+                if (previous is not None and prim.accumulate is not None
+                        and type(previous) is np.ndarray and type(g) is np.ndarray):
+                    # x[index] adjoint: add g into the slice, not a full zero array.
+                    if not owned[parent]:
+                        previous = previous.copy()
+                    adjoints[parent] = prim.accumulate(previous, g, **kwargs)
+                    owned[parent] = True
+                    continue
                 maker = prim.vjps.get(argnum)
                 if maker is None:
                     raise missing_rule(prim, argnum, "reverse")
@@ -68,8 +80,16 @@ class ReverseTrace:
                     contribution = unbroadcast(contribution, shape_of(primals[argnum]))
                 if _debug.enabled:
                     _debug.check(prim, "backward (vjp)", (contribution,), [g, ans, *primals])
-                previous = adjoints[parent]
-                adjoints[parent] = contribution if previous is None else previous + contribution
+                if previous is None:
+                    adjoints[parent] = contribution
+                elif (owned[parent] and type(previous) is np.ndarray
+                      and type(contribution) is np.ndarray
+                      and previous.shape == contribution.shape
+                      and previous.dtype == np.result_type(previous, contribution)):
+                    np.add(previous, contribution, out=previous)
+                else:
+                    adjoints[parent] = previous + contribution
+                    owned[parent] = True
         return [adjoints[x.index] if x.index <= output.index else None for x in inputs]
 
 

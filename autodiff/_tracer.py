@@ -58,6 +58,9 @@ class Primitive:
         self.vjps: dict[int, Callable] = {}
         self.jvps: dict[int, Callable] = {}
         self.jvp_joint: Callable | None = None
+        #: Optional ``accumulate(adjoint, g, **kwargs)`` adding this primitive's
+        #: cotangent into an existing adjoint array in place (used for indexing).
+        self.accumulate: Callable | None = None
         self.elementwise = elementwise
         functools.update_wrapper(self, fun, updated=())
 

@@ -132,6 +132,11 @@ def is_basic_index(index: tuple) -> bool:
     return True
 
 
+def is_view_index(index: tuple) -> bool:
+    """True for integers, slices and None only: indexing that never reorders axes."""
+    return all(i is None or isinstance(i, (int, np.integer, slice)) for i in index)
+
+
 def _getitem_impl(x, index):
     return x[index]
 
@@ -153,16 +158,28 @@ def _batch_first(t):
     return np.moveaxis(t, -1, 0)
 
 
+def _getitem_jvp(t, ans, x, index):
+    if is_view_index(index):  # the batch axis stays in front
+        return getitem(t, index=(slice(None),) + index)
+    return _batch_first(getitem(_batch_last(t), index=index))
+
+
+def _scatter_add_jvp(t, ans, g, shape, index):
+    if is_view_index(index):
+        return scatter_add(t, shape=(batch_size(t),) + tuple(shape), index=(slice(None),) + index)
+    return _batch_first(
+        scatter_add(_batch_last(t), shape=tuple(shape) + (batch_size(t),), index=index))
+
+
 getitem = make_primitive(
     _getitem_impl, "getitem",
     vjps=[lambda ans, x, index: lambda g: scatter_add(g, shape=shape_of(x), index=index)],
-    jvps=[lambda t, ans, x, index: _batch_first(getitem(_batch_last(t), index=index))],
+    jvps=[_getitem_jvp],
 )
 scatter_add = make_primitive(
     _scatter_add_impl, "scatter_add",
     vjps=[lambda ans, g, shape, index: lambda h: getitem(h, index=index)],
-    jvps=[lambda t, ans, g, shape, index: _batch_first(
-        scatter_add(_batch_last(t), shape=tuple(shape) + (batch_size(t),), index=index))],
+    jvps=[_scatter_add_jvp],
 )
 
 
@@ -190,3 +207,14 @@ def normalize_index(index, ndim: int) -> tuple:
         at = next(n for n, i in enumerate(out) if i is Ellipsis)
         out[at:at + 1] = [slice(None)] * (ndim - consumed)
     return tuple(out)
+
+
+def _accumulate_getitem(adjoint, g, index):
+    if is_basic_index(index):
+        adjoint[index] += g
+    else:
+        np.add.at(adjoint, index, g)
+    return adjoint
+
+
+getitem.accumulate = _accumulate_getitem

@@ -8,8 +8,11 @@ forward-over-reverse for Hessians, on functions written with plain NumPy.
 array([0.        , 0.90929743])
 """
 
-from . import numpy  # noqa: F401  (installs NumPy's protocols on tracers)
-from . import numerical, scipy
+from . import (
+    numerical,
+    numpy,  # noqa: F401  (installs NumPy's protocols on tracers)
+    scipy,
+)
 from ._debug import FloatingPointDerivativeError, debug_nans
 from ._trace_table import trace
 from ._tracer import Primitive, Tracer, defjvp, defvjp, primitive

@@ -24,7 +24,8 @@ class ForwardTrace:
         self.level = level
 
     def process(self, prim: Primitive, args: tuple, kwargs: dict) -> ForwardTracer:
-        primals = [a.primal if isinstance(a, ForwardTracer) and a._trace is self else a for a in args]
+        primals = [a.primal if isinstance(a, ForwardTracer) and a._trace is self else a
+                   for a in args]
         ans = prim(*primals, **kwargs)
         tangents = [
             a.tangent if isinstance(a, ForwardTracer) and a._trace is self else None for a in args

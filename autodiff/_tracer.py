@@ -127,7 +127,8 @@ def primitive(fun: Callable | None = None, *, elementwise: bool = False) -> Prim
     return Primitive(fun, elementwise=elementwise)
 
 
-def defvjp(prim: Primitive, *makers: Callable | None, argnums: tuple[int, ...] | None = None) -> None:
+def defvjp(prim: Primitive, *makers: Callable | None,
+           argnums: tuple[int, ...] | None = None) -> None:
     """Attach reverse-mode rules to ``prim``, one maker per positional argument.
 
     Each maker is called as ``maker(ans, *args, **kwargs)`` and returns the linear
@@ -143,7 +144,8 @@ def defvjp(prim: Primitive, *makers: Callable | None, argnums: tuple[int, ...] |
             prim.vjps[i] = maker
 
 
-def defjvp(prim: Primitive, *rules: Callable | None, argnums: tuple[int, ...] | None = None) -> None:
+def defjvp(prim: Primitive, *rules: Callable | None,
+           argnums: tuple[int, ...] | None = None) -> None:
     """Attach forward-mode rules to ``prim``, one rule per positional argument.
 
     Each rule is called as ``rule(t, ans, *args, **kwargs)`` where ``t`` is the

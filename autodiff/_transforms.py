@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -281,7 +280,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     batched = []
     for p, t in zip(p_leaves, t_leaves):
         if shape_of(t) != shape_of(p):
-            raise ValueError(f"jvp: tangent shape {shape_of(t)} does not match primal {shape_of(p)}")
+            raise ValueError(
+                f"jvp: tangent shape {shape_of(t)} does not match primal {shape_of(p)}")
         t = t if isinstance(t, Tracer) else np.asarray(t, dtype=np.result_type(base_value(p)))
         batched.append(np.reshape(t, (1,) + shape_of(t)))
     out_leaves, out_td, trace = _run_forward(f, p_leaves, p_td, batched, 1)

@@ -17,17 +17,29 @@ from .._tracer import Tracer, base_value, ndim_of, shape_of
 from . import _elementwise as ew
 from ._helpers import normalize_axis
 from ._products import einsum_p, matmul, parse_einsum
-from ._reductions import amax, amin, cumsum as cumsum_p, logsumexp as logsumexp_p, prod as prod_p
-from ._reductions import sum_
+from ._reductions import amax, amin, sum_
+from ._reductions import cumsum as cumsum_p
+from ._reductions import logsumexp as logsumexp_p
+from ._reductions import prod as prod_p
 from ._shape import (
     broadcast_to as broadcast_to_p,
+)
+from ._shape import (
     cast,
-    concatenate as concatenate_p,
     getitem,
     normalize_index,
     pad_constant,
+)
+from ._shape import (
+    concatenate as concatenate_p,
+)
+from ._shape import (
     reshape as reshape_p,
+)
+from ._shape import (
     roll as roll_p,
+)
+from ._shape import (
     transpose as transpose_p,
 )
 

@@ -101,11 +101,13 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
         out = rhs.replace("...", ell)
     else:
         letters = "".join(explicit)
-        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+        once = (c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        out = ell + "".join(sorted(once))
     for sub in explicit:
         if len(set(sub)) != len(sub):
             raise NotImplementedError(
-                f"einsum with a repeated index inside one operand ('{sub}', a diagonal or trace) is "
+                f"einsum with a repeated index inside one operand ('{sub}', a diagonal or "
+                "trace) is "
                 "not differentiable here; use np.diagonal / np.trace instead")
     return explicit, out
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._forward import align_rank
 from .._reverse import unbroadcast
 from .._tracer import base_value, shape_of
-from .._forward import align_rank
 from ._helpers import batch_size, make_primitive
 
 

@@ -46,7 +46,8 @@ _matmul_p = make_primitive(
 def sparse_matmul(x, w):
     """``x @ w`` for a constant sparse ``x`` of shape (m, n) and ``w`` of shape (n,) or (n, p)."""
     if len(shape_of(w)) not in (1, 2):
-        raise ValueError(f"sparse @ dense needs a 1-D or 2-D dense operand, got shape {shape_of(w)}")
+        raise ValueError(
+            f"sparse @ dense needs a 1-D or 2-D dense operand, got shape {shape_of(w)}")
     return _matmul_p(x, w)
 
 

@@ -39,6 +39,8 @@ class ReverseTrace:
             else:
                 primals.append(a)
         ans = prim(*primals, **kwargs)
+        if _debug.enabled:
+            _debug.check(prim, "evaluation", (ans,), primals)
         self.tape.append((prim, primals, kwargs, ans, parents))
         return ReverseTracer(self, ans, len(self.tape) - 1)
 

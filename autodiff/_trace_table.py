@@ -180,9 +180,9 @@ def trace(f: Callable, *args) -> Trace:
     v_0  = x_2               = 5
     v_1  = ln v_-1           = 0.693
     v_2  = v_-1 × v_0        = 10
-    v_3  = sin v_0           = -0.959
-    v_4  = v_1 + v_2         = 10.693
-    v_5  = v_4 - v_3         = 11.652
+    v_3  = v_1 + v_2         = 10.693
+    v_4  = sin v_0           = -0.959
+    v_5  = v_3 - v_4         = 11.652
     y    = v_5               = 11.652
     """
     return Trace(f, args)

@@ -71,6 +71,7 @@ from ._functions import (
     conj,
     copy,
     cumsum,
+    diag,
     diagonal,
     diff,
     dot,
@@ -135,7 +136,7 @@ mod = remainder
 # Non-differentiable constructors, constants and predicates: NumPy's own.
 _PASSTHROUGH = (
     "zeros ones empty full zeros_like ones_like empty_like full_like arange linspace logspace "
-    "geomspace eye identity tri diag meshgrid indices ogrid mgrid ix_ "
+    "geomspace eye identity tri meshgrid indices ogrid mgrid ix_ "
     "isfinite isnan isinf isclose allclose array_equal sign floor ceil round around rint trunc "
     "argmax argmin argsort nonzero count_nonzero all any shape ndim size result_type "
     "searchsorted digitize unique greater greater_equal less less_equal equal not_equal "

@@ -73,6 +73,7 @@ def _matmul_ufunc(a, b, **kwargs):
 
 
 UFUNCS[np.matmul] = _matmul_ufunc
+UFUNCS[np.conjugate] = lambda x, **kwargs: x  # real arrays only
 
 FUNCTIONS = {
     np.sum: fn.sum, np.prod: fn.prod, np.max: fn.max, np.amax: fn.max, np.min: fn.min,
@@ -87,7 +88,7 @@ FUNCTIONS = {
     np.array_split: fn.array_split, np.pad: fn.pad, np.tile: fn.tile, np.repeat: fn.repeat,
     np.roll: fn.roll, np.flip: fn.flip, np.fliplr: fn.fliplr, np.flipud: fn.flipud,
     np.take: fn.take, np.take_along_axis: fn.take_along_axis, np.sort: fn.sort,
-    np.diagonal: fn.diagonal, np.trace: fn.trace, np.tril: fn.tril, np.triu: fn.triu,
+    np.diagonal: fn.diagonal, np.diag: fn.diag, np.trace: fn.trace, np.tril: fn.tril, np.triu: fn.triu,
     np.copy: fn.copy, np.real: fn.real, np.conj: fn.conj, np.conjugate: fn.conj,
     np.dot: fn.dot, np.vdot: fn.vdot, np.inner: fn.inner, np.outer: fn.outer,
     np.tensordot: fn.tensordot, np.matmul: fn.matmul_, np.einsum: fn.einsum,
@@ -118,7 +119,22 @@ def _array_function(self, func, types, args, kwargs):
 
 # --- operators and methods ----------------------------------------------------------
 def _binary(prim):
-    return lambda self, other: prim(self, other), lambda self, other: prim(other, self)
+    def op(self, other):
+        _no_sparse(other, prim)
+        return prim(self, other)
+
+    def rop(self, other):
+        _no_sparse(other, prim)
+        return prim(other, self)
+
+    return op, rop
+
+
+def _no_sparse(other, prim):
+    if is_sparse(other):
+        raise TypeError(
+            f"{prim.name} of a scipy.sparse matrix and a traced array is not differentiable "
+            "here; for the matrix product write X @ w (the only sparse operation supported)")
 
 
 def _matmul(self, other):

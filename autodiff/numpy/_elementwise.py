@@ -109,7 +109,8 @@ def _log_where_positive(x):
 def _power_dx(ans, x, y):
     if isinstance(y, (int, float)) and y == 2:  # the common square: skip a general power
         return 2.0 * x
-    return y * np.power(x, y - 1)
+    # y x^(y-1), written so that y = 0 gives 0 (not 0 * 0^-1 = nan) at x = 0.
+    return y * np.power(x, np.where(y == 0, 1, y - 1))
 
 
 power = make_primitive(

@@ -79,25 +79,38 @@ def _reduce(prim, a, axis, keepdims, dtype=None):
     return out if dtype is None else astype(out, dtype)
 
 
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def _refuse_options(name, kwargs, allowed=()):
+    given = sorted(k for k, v in kwargs.items() if v is not None and k not in allowed)
+    if given:
+        raise NotImplementedError(
+            f"{name}(..., {', '.join(f'{k}=' for k in given)}) is not supported on traced arrays")
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_out(out, "sum")
-    if kwargs.get("where") is not None:
-        a = where(kwargs["where"], a, 0.0)
-    return _reduce(sum_, a, axis, keepdims, dtype)
+    if where is not None:
+        a = ew.where3(base_value(where), a, 0.0)
+    total = _reduce(sum_, a, axis, keepdims, dtype)
+    return total if initial is None else total + initial
 
 
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_out(out, "prod")
-    return _reduce(prod_p, a, axis, keepdims, dtype)
+    if where is not None:
+        a = ew.where3(base_value(where), a, 1.0)
+    total = _reduce(prod_p, a, axis, keepdims, dtype)
+    return total if initial is None else total * initial
 
 
 def max(a, axis=None, out=None, keepdims=False, **kwargs):
     _no_out(out, "max")
+    _refuse_options("max", kwargs)
     return _reduce(amax, a, axis, keepdims)
 
 
 def min(a, axis=None, out=None, keepdims=False, **kwargs):
     _no_out(out, "min")
+    _refuse_options("min", kwargs)
     return _reduce(amin, a, axis, keepdims)
 
 
@@ -106,20 +119,26 @@ def _count(shape, axis) -> int:
     return math.prod(shape) if ax is None else math.prod(shape[i] for i in ax)
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_out(out, "mean")
+    if where is not None:
+        mask = np.broadcast_to(base_value(where), shape_of(a))
+        count = np.sum(mask, axis=normalize_axis(axis, ndim_of(a)), keepdims=keepdims)
+        return sum(a, axis=axis, dtype=dtype, keepdims=keepdims, where=mask) / count
     return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / _count(shape_of(a), axis)
 
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     _no_out(out, "var")
+    _refuse_options("var", kwargs)
     centered = a - mean(a, axis=axis, keepdims=True)
     n = _count(shape_of(a), axis) - ddof
     return sum(centered * centered, axis=axis, dtype=dtype, keepdims=keepdims) / n
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-    return ew.sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims))
+    return ew.sqrt(var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                       **kwargs))
 
 
 def cumsum(a, axis=None, dtype=None, out=None):
@@ -135,7 +154,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if return_sign:
         raise NotImplementedError("logsumexp(return_sign=True) is not differentiable here")
     if b is not None:
-        a = a + ew.log(b)
+        with np.errstate(divide="ignore"):  # b = 0 drops a term: log 0 = -inf
+            a = a + ew.log(b)
     return _reduce(logsumexp_p, a, axis, keepdims)
 
 
@@ -317,7 +337,15 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if np.ndim(value) != 0:
             raise NotImplementedError("pad(constant_values=...) with per-axis values")
         return pad_constant(array, pad_width=pw, value=float(base_value(value)))
+    if mode not in _INDEX_MAP_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(
+            f"np.pad(mode={mode!r}) on a traced array is not supported; supported modes: "
+            f"'constant', {', '.join(repr(m) for m in _INDEX_MAP_PAD_MODES)} (reflect_type='even')")
     return _gather(array, np.pad(_positions(array), pw, mode=mode, **kwargs))
+
+
+# Modes whose padded values are copies of input entries, so padding is a gather.
+_INDEX_MAP_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def tile(A, reps):
@@ -361,9 +389,15 @@ def flipud(m):
 def take(a, indices, axis=None, out=None, mode="raise"):
     _no_out(out, "take")
     if axis is None:
-        return ravel(a)[np.asarray(indices)]
+        a, axis = ravel(a), 0
     axis = axis % ndim_of(a)
-    return a[(slice(None),) * axis + (np.asarray(indices),)]
+    indices = np.asarray(base_value(indices))
+    n = shape_of(a)[axis]
+    if mode == "wrap":
+        indices = np.mod(indices, n)
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    return a[(slice(None),) * axis + (indices,)]
 
 
 def take_along_axis(arr, indices, axis):
@@ -389,6 +423,19 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     n, m = shape_of(a)[-2:]
     rows = np.arange(builtins.max(0, -offset), builtins.min(n, m - offset))
     return a[..., rows, rows + offset] if len(shape_of(a)) > 2 else a[rows, rows + offset]
+
+
+def diag(v, k=0):
+    """Diagonal of a matrix, or a matrix with ``v`` on its k-th diagonal."""
+    if ndim_of(v) == 2:
+        return diagonal(v, k)
+    if ndim_of(v) != 1:
+        raise ValueError("diag: input must be 1-D or 2-D")
+    from ._shape import scatter_add
+
+    n = shape_of(v)[0] + builtins.abs(k)
+    rows = np.arange(shape_of(v)[0]) + builtins.max(0, -k)
+    return scatter_add(v, shape=(n, n), index=(rows, rows + k))
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):

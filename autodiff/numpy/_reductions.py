@@ -7,9 +7,11 @@ maximizers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .._tracer import shape_of
+from .._tracer import Tracer, shape_of
 from ._helpers import batch_axes, expand_reduced, make_primitive
 
 
@@ -33,10 +35,29 @@ def _prod_impl(x, axis=None, keepdims=False):
 def _prod_of_others(x, axis):
     """prod_{j != i} x_j along ``axis``, exact also where entries are zero."""
     zero = x == 0
+    if isinstance(x, Tracer) and np.any(zero):
+        return _prod_of_others_masked(x, axis)
     safe = np.where(zero, 1.0, x)
     nonzero_prod = np.prod(safe, axis=axis, keepdims=True)
     zeros = np.sum(zero, axis=axis, keepdims=True)
     return np.where(zero, nonzero_prod * (zeros == 1), nonzero_prod / safe * (zeros == 0))
+
+
+def _prod_of_others_masked(x, axis):
+    """The same product, formed with an n x n mask so that its own derivatives
+    (products over two excluded entries) are exact at zeros.  Used only when a
+    higher-order derivative meets a zero entry."""
+    shape = shape_of(x)
+    nd = len(shape)
+    axes = tuple(range(nd)) if axis is None else axis
+    rest = [i for i in range(nd) if i not in axes]
+    n = math.prod(shape[i] for i in axes)
+    moved = np.reshape(np.transpose(x, rest + list(axes)),
+                       tuple(shape[i] for i in rest) + (n,))
+    expanded = np.broadcast_to(np.expand_dims(moved, -2), shape_of(moved)[:-1] + (n, n))
+    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, expanded), axis=-1)
+    others = np.reshape(others, tuple(shape[i] for i in rest) + tuple(shape[i] for i in axes))
+    return np.transpose(others, tuple(np.argsort(rest + list(axes))))
 
 
 prod = make_primitive(

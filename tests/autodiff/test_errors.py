@@ -104,7 +104,8 @@ def test_index_update_is_the_functional_alternative():
     np.testing.assert_array_equal(g, [0.0, 1.0, 2.0])
 
 
-@pytest.mark.xfail(strict=True, reason="NumPy limitation: b[i] = x with a plain ndarray b and a traced x "
+@pytest.mark.xfail(strict=True, reason="NumPy limitation: b[i] = x with a plain ndarray b and a "
+                   "traced x "
                    "raises NumPy's 'ValueError: setting an array element with a sequence' "
                    "instead of the in-place-assignment message")
 def test_storing_a_traced_value_into_an_ndarray_is_explained():

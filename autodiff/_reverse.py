@@ -17,16 +17,24 @@ __all__ = ["ReverseTrace", "ReverseTracer", "unbroadcast"]
 
 
 class ReverseTrace:
-    """One reverse-mode transform invocation and its tape."""
+    """One reverse-mode transform invocation and its tape.
 
-    __slots__ = ("level", "tape")
+    A tape record is ``(primitive, parents, vjp_fns, operand_shapes, kwargs, values)``:
+    the VJP makers run as the primitive is recorded, so a record keeps only what
+    its linear maps need (as autograd's closures do), not every intermediate.
+    ``values = (args, ans)`` is kept only for :func:`autodiff.trace` (``keep_values``)
+    and in NaN-debug mode.
+    """
 
-    def __init__(self, level: int):
+    __slots__ = ("level", "tape", "keep_values")
+
+    def __init__(self, level: int, keep_values: bool = False):
         self.level = level
-        self.tape: list[tuple] = []
+        self.tape: list[tuple | None] = []
+        self.keep_values = keep_values
 
     def new_input(self, value) -> ReverseTracer:
-        self.tape.append((None, (), {}, value, ()))
+        self.tape.append((None, (), (), (), None, ((), value)))
         return ReverseTracer(self, value, len(self.tape) - 1)
 
     def process(self, prim: Primitive, args: tuple, kwargs: dict) -> ReverseTracer:
@@ -39,16 +47,25 @@ class ReverseTrace:
             else:
                 primals.append(a)
         ans = prim(*primals, **kwargs)
-        if _debug.enabled:
+        debug = _debug.enabled
+        if debug:
             _debug.check(prim, "evaluation", (ans,), primals)
-        self.tape.append((prim, primals, kwargs, ans, parents))
+        vjp_fns = []
+        for argnum, _ in parents:
+            maker = prim.vjps.get(argnum)
+            vjp_fns.append(None if maker is None else maker(ans, *primals, **kwargs))
+        shapes = tuple(shape_of(primals[i]) for i, _ in parents) if prim.elementwise else ()
+        values = (primals, ans) if self.keep_values or debug else None
+        self.tape.append((prim, parents, vjp_fns, shapes, kwargs, values))
         return ReverseTracer(self, ans, len(self.tape) - 1)
 
-    def backward(self, output: ReverseTracer, cotangent, inputs: list[ReverseTracer]) -> list:
+    def backward(self, output: ReverseTracer, cotangent, inputs: list[ReverseTracer],
+                 consume: bool = False) -> list:
         """Sweep the tape backwards from ``output`` seeded with ``cotangent``.
 
         Returns the adjoint of each of ``inputs`` (``None`` where the output does
-        not depend on it).
+        not depend on it).  With ``consume=True`` each record is released once
+        swept (for one-shot gradients), which lowers peak memory.
         """
         tape = self.tape
         adjoints: list = [None] * (output.index + 1)
@@ -60,11 +77,13 @@ class ReverseTrace:
             g = adjoints[index]
             if g is None:
                 continue
-            prim, primals, kwargs, ans, parents = tape[index]
+            prim, parents, vjp_fns, shapes, kwargs, values = tape[index]
             if prim is None:  # an input: keep its adjoint
                 continue
             adjoints[index] = None
-            for argnum, parent in parents:
+            if consume:
+                tape[index] = None
+            for j, (argnum, parent) in enumerate(parents):
                 previous = adjoints[parent]
                 if (previous is not None and prim.accumulate is not None
                         and type(previous) is np.ndarray and type(g) is np.ndarray):
@@ -74,14 +93,14 @@ class ReverseTrace:
                     adjoints[parent] = prim.accumulate(previous, g, **kwargs)
                     owned[parent] = True
                     continue
-                maker = prim.vjps.get(argnum)
-                if maker is None:
+                vjp_fn = vjp_fns[j]
+                if vjp_fn is None:
                     raise missing_rule(prim, argnum, "reverse")
-                contribution = maker(ans, *primals, **kwargs)(g)
-                if prim.elementwise:
-                    contribution = unbroadcast(contribution, shape_of(primals[argnum]))
-                if _debug.enabled:
-                    _debug.check(prim, "backward (vjp)", (contribution,), [g, ans, *primals])
+                contribution = vjp_fn(g)
+                if shapes:
+                    contribution = unbroadcast(contribution, shapes[j])
+                if _debug.enabled and values is not None:
+                    _debug.check(prim, "backward (vjp)", (contribution,), [g, values[1], *values[0]])
                 if previous is None:
                     adjoints[parent] = contribution
                 elif (owned[parent] and type(previous) is np.ndarray

@@ -69,7 +69,7 @@ class Trace:
 
     def __init__(self, f: Callable, args: Sequence):
         leaves, td = tree_flatten(tuple(args))
-        self._trace = ReverseTrace(new_level())
+        self._trace = ReverseTrace(new_level(), keep_values=True)
         self.inputs = [self._trace.new_input(np.asarray(x, dtype=float)[()]) for x in leaves]
         out = f(*tree_unflatten(td, self.inputs))
         if not (isinstance(out, ReverseTracer) and out._trace is self._trace):
@@ -90,7 +90,11 @@ class Trace:
 
     def _records(self):
         n = len(self.inputs)
-        return [(i, self._trace.tape[i]) for i in range(n, self.output.index + 1)]
+        records = []
+        for i in range(n, self.output.index + 1):
+            prim, parents, _, _, kwargs, (args, ans) = self._trace.tape[i]
+            records.append((i, (prim, args, kwargs, ans, parents)))
+        return records
 
     def evaluation(self) -> TraceTable:
         """The forward evaluation trace (primal values)."""

@@ -89,11 +89,11 @@ def _reverse_call(f, args, argnums, where, kwargs):
     return trace, f(*args, **kwargs), inputs, treedefs
 
 
-def _sweep(trace, out, cotangent, inputs, treedefs):
+def _sweep(trace, out, cotangent, inputs, treedefs, consume=False):
     """Backward sweep from ``out``; adjoints per differentiated argument (pytrees)."""
     flat = [x for group in inputs for x in group]
     if isinstance(out, ReverseTracer) and out._trace is trace:
-        adjoints = trace.backward(out, cotangent, flat)
+        adjoints = trace.backward(out, cotangent, flat, consume=consume)
     else:
         adjoints = [None] * len(flat)
     results, pos = [], 0
@@ -155,7 +155,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         if not np.issubdtype(np.result_type(base_value(value)), np.inexact):
             raise TypeError("grad requires a floating-point output")
         seed = np.ones((), dtype=np.result_type(base_value(value)))[()]
-        grads = _sweep(trace, out, seed, inputs, treedefs)
+        grads = _sweep(trace, out, seed, inputs, treedefs, consume=True)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         if has_aux:
             return (value, aux), g

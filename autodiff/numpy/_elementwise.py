@@ -20,13 +20,27 @@ from ._helpers import make_primitive
 
 def unary(ufunc, derivative, name: str | None = None):
     """Primitive for ``ufunc`` with ``d ufunc(x) / dx = derivative(ans, x)``."""
+    uses_ans, uses_x = "ans" in _loaded(derivative), "x" in _loaded(derivative)
+
+    def vjp(ans, x):
+        # Keep only what the derivative reads, so the tape does not hold the rest.
+        a, b = (ans if uses_ans else None), (x if uses_x else None)
+        return lambda g: g * derivative(a, b)
+
     return make_primitive(
         ufunc,
         name or ufunc.__name__,
         elementwise=True,
-        vjps=[lambda ans, x: lambda g: g * derivative(ans, x)],
+        vjps=[vjp],
         jvps=[lambda t, ans, x: t * derivative(ans, x)],
     )
+
+
+def _loaded(fun) -> set[str]:
+    """Names of the local variables that ``fun``'s code reads."""
+    import dis
+
+    return {ins.argval for ins in dis.get_instructions(fun) if ins.opname.startswith("LOAD_FAST")}
 
 
 # --- unary: powers, exponentials, logarithms -------------------------------------

@@ -19,10 +19,14 @@ def _sum_impl(x, axis=None, keepdims=False):
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
+def _sum_vjp(ans, x, axis=None, keepdims=False):
+    shape = shape_of(x)
+    return lambda g: expand_reduced(g, shape, axis, keepdims)
+
+
 sum_ = make_primitive(
     _sum_impl, "sum",
-    vjps=[lambda ans, x, axis=None, keepdims=False:
-          lambda g: expand_reduced(g, shape_of(x), axis, keepdims)],
+    vjps=[_sum_vjp],
     jvps=[lambda t, ans, x, axis=None, keepdims=False:
           np.sum(t, axis=batch_axes(axis, len(shape_of(x))), keepdims=keepdims)],
 )

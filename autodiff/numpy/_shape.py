@@ -15,13 +15,17 @@ from .._tracer import base_value, shape_of
 from ._helpers import batch_size, make_primitive
 
 
+def _reshape_to(shape):
+    return lambda g: np.reshape(g, shape)
+
+
 def _reshape_impl(x, shape):
     return np.reshape(x, shape)
 
 
 reshape = make_primitive(
     _reshape_impl, "reshape",
-    vjps=[lambda ans, x, shape: lambda g: np.reshape(g, shape_of(x))],
+    vjps=[lambda ans, x, shape: _reshape_to(shape_of(x))],
     jvps=[lambda t, ans, x, shape: np.reshape(t, (batch_size(t),) + shape_of(ans))],
 )
 
@@ -37,13 +41,17 @@ transpose = make_primitive(
 )
 
 
+def _unbroadcast_to(shape):
+    return lambda g: unbroadcast(g, shape)
+
+
 def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
 broadcast_to = make_primitive(
     _broadcast_to_impl, "broadcast_to",
-    vjps=[lambda ans, x, shape: lambda g: unbroadcast(g, shape_of(x))],
+    vjps=[lambda ans, x, shape: _unbroadcast_to(shape_of(x))],
     jvps=[lambda t, ans, x, shape: np.broadcast_to(
         align_rank(t, len(shape_of(x)), len(shape)), (batch_size(t),) + tuple(shape))],
 )
@@ -112,13 +120,17 @@ roll = make_primitive(
 )
 
 
+def _cast_to(dtype):
+    return lambda g: cast(g, dtype=dtype)
+
+
 def _cast_impl(x, dtype):
     return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype=dtype)
 
 
 cast = make_primitive(
     _cast_impl, "astype",
-    vjps=[lambda ans, x, dtype: lambda g: cast(g, dtype=np.result_type(base_value(x)))],
+    vjps=[lambda ans, x, dtype: _cast_to(np.result_type(base_value(x)))],
     jvps=[lambda t, ans, x, dtype: cast(t, dtype=dtype)],
 )
 
@@ -158,6 +170,10 @@ def _batch_first(t):
     return np.moveaxis(t, -1, 0)
 
 
+def _scatter_into(shape, index):
+    return lambda g: scatter_add(g, shape=shape, index=index)
+
+
 def _getitem_jvp(t, ans, x, index):
     if is_view_index(index):  # the batch axis stays in front
         return getitem(t, index=(slice(None),) + index)
@@ -173,7 +189,7 @@ def _scatter_add_jvp(t, ans, g, shape, index):
 
 getitem = make_primitive(
     _getitem_impl, "getitem",
-    vjps=[lambda ans, x, index: lambda g: scatter_add(g, shape=shape_of(x), index=index)],
+    vjps=[lambda ans, x, index: _scatter_into(shape_of(x), index)],
     jvps=[_getitem_jvp],
 )
 scatter_add = make_primitive(

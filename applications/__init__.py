@@ -1,0 +1,1 @@
+"""Applications built on autodiff: energies and models minimized with ``autodiff.optimize``."""

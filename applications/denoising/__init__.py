@@ -1,0 +1,29 @@
+"""Image denoising by energy minimisation: exact TV (ROF) and any NumPy-written regulariser.
+
+``denoise_tv`` solves the TV problem of :func:`skimage.restoration.denoise_tv_chambolle`
+(same weight, same energy) with an accelerated dual method and a duality-gap stopping rule;
+``denoise`` minimises ``1/2 ||u - f||^2 + weight * R(u)`` for any regulariser ``R`` written
+with NumPy, with gradients from :mod:`autodiff`; ``denoise_huber`` and ``denoise_tikhonov``
+are two such regularisers.  ``python -m applications.denoising --help`` runs the CLI.
+"""
+
+from ._metrics import WEIGHT_RULES, default_weight, estimate_noise, psnr, ssim
+from ._result import DenoiseResult
+from ._tv import TV_METHODS, denoise_tv, tv_energy
+from ._variational import (
+    denoise,
+    denoise_huber,
+    denoise_tikhonov,
+    forward_differences,
+    huber_tv,
+    smoothed_tv,
+    tikhonov,
+)
+
+__all__ = [
+    "denoise_tv", "tv_energy", "TV_METHODS",
+    "denoise", "denoise_huber", "denoise_tikhonov",
+    "forward_differences", "huber_tv", "tikhonov", "smoothed_tv",
+    "DenoiseResult",
+    "psnr", "ssim", "estimate_noise", "default_weight", "WEIGHT_RULES",
+]

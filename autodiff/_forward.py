@@ -44,7 +44,18 @@ class ForwardTrace:
                 if prim.elementwise:
                     t = align_rank(t, ndim_of(primals[i]), out_ndim)
                 contribution = rule(t, ans, *primals, **kwargs)
-                tangent = contribution if tangent is None else tangent + contribution
+                if tangent is None:
+                    tangent = contribution
+                elif (type(tangent) is np.ndarray and type(contribution) is np.ndarray
+                      and tangent.base is None and tangent.flags.writeable
+                      and tangent.shape == contribution.shape
+                      and tangent.dtype == np.result_type(tangent, contribution)
+                      and not any(tangent is u for u in tangents)):
+                    # The first contribution is a fresh array made by its rule (not an
+                    # input tangent handed through): add the next one into it in place.
+                    np.add(tangent, contribution, out=tangent)
+                else:
+                    tangent = tangent + contribution
             if prim.elementwise:
                 full = (shape_of(tangent)[0],) + shape_of(ans)
                 if shape_of(tangent) != full:

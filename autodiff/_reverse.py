@@ -54,7 +54,12 @@ class ReverseTrace:
         for argnum, _ in parents:
             maker = prim.vjps.get(argnum)
             vjp_fns.append(None if maker is None else maker(ans, *primals, **kwargs))
-        shapes = tuple(shape_of(primals[i]) for i, _ in parents) if prim.elementwise else ()
+        shapes = ()
+        if prim.elementwise:  # operand shapes, to sum cotangents back where broadcast
+            out_shape = shape_of(ans)
+            shapes = tuple(shape_of(primals[i]) for i, _ in parents)
+            if all(s == out_shape for s in shapes):
+                shapes = ()
         values = (primals, ans) if self.keep_values or debug else None
         self.tape.append((prim, parents, vjp_fns, shapes, kwargs, values))
         return ReverseTracer(self, ans, len(self.tape) - 1)

@@ -169,12 +169,25 @@ def missing_rule(prim: Primitive, argnum: int, mode: str) -> NotImplementedError
     )
 
 
+_SHAPED = (np.ndarray, np.generic)
+_PY_SCALARS = (float, int, bool, complex)
+
+
 def shape_of(x) -> tuple[int, ...]:
-    return x.shape if isinstance(x, (np.ndarray, Tracer)) else np.shape(x)
+    # Hot path (called per primitive): avoid np.shape's dispatch for common types.
+    if isinstance(x, _SHAPED) or isinstance(x, Tracer):
+        return x.shape
+    if type(x) in _PY_SCALARS:
+        return ()
+    return np.shape(x)
 
 
 def ndim_of(x) -> int:
-    return x.ndim if isinstance(x, (np.ndarray, Tracer)) else np.ndim(x)
+    if isinstance(x, _SHAPED) or isinstance(x, Tracer):
+        return x.ndim
+    if type(x) in _PY_SCALARS:
+        return 0
+    return np.ndim(x)
 
 
 def base_value(x):

@@ -119,6 +119,9 @@ def _array_function(self, func, types, args, kwargs):
 
 
 # --- operators and methods ----------------------------------------------------------
+_DENSE = {float, int, np.float64, np.float32, np.ndarray}
+
+
 def _binary(prim):
     def op(self, other):
         _no_sparse(other, prim)
@@ -132,7 +135,7 @@ def _binary(prim):
 
 
 def _no_sparse(other, prim):
-    if is_sparse(other):
+    if type(other) not in _DENSE and is_sparse(other):
         raise TypeError(
             f"{prim.name} of a scipy.sparse matrix and a traced array is not differentiable "
             "here; for the matrix product write X @ w (the only sparse operation supported)")

@@ -41,6 +41,9 @@ def _matmul_vjp_a(ans, a, b):
 
 
 def _matmul_vjp_b(ans, a, b):
+    if len(shape_of(a)) == 2 and len(shape_of(b)) == 1:  # matrix @ vector: b_bar = g @ A
+        return lambda g: np.matmul(g, a)
+
     def vjp(g):
         a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
         a2, b2 = _as_matrices(a_nd, b_nd, a, b)

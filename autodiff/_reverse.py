@@ -105,7 +105,8 @@ class ReverseTrace:
                 if shapes:
                     contribution = unbroadcast(contribution, shapes[j])
                 if _debug.enabled and values is not None:
-                    _debug.check(prim, "backward (vjp)", (contribution,), [g, values[1], *values[0]])
+                    args, ans = values
+                    _debug.check(prim, "backward (vjp)", (contribution,), [g, ans, *args])
                 if previous is None:
                     adjoints[parent] = contribution
                 elif (owned[parent] and type(previous) is np.ndarray

@@ -136,12 +136,7 @@ def defvjp(prim: Primitive, *makers: Callable | None,
     differentiable.  Write the maps with NumPy functions: they then run under
     forward mode too, which is how Hessians are obtained.
     """
-    if not isinstance(prim, Primitive):
-        raise TypeError(f"defvjp expects a primitive made with ad.primitive, got {prim!r}")
-    argnums = range(len(makers)) if argnums is None else argnums
-    for i, maker in zip(argnums, makers):
-        if maker is not None:
-            prim.vjps[i] = maker
+    _attach(prim, "defvjp", "vjps", makers, argnums)
 
 
 def defjvp(prim: Primitive, *rules: Callable | None,
@@ -153,12 +148,28 @@ def defjvp(prim: Primitive, *rules: Callable | None,
     it returns the output tangent, shape ``(k,) + ans.shape``.  Elementwise
     formulas such as ``t * np.cos(x)`` satisfy this unchanged.
     """
+    _attach(prim, "defjvp", "jvps", rules, argnums)
+
+
+def _attach(prim, api: str, table_name: str, rules, argnums) -> None:
     if not isinstance(prim, Primitive):
-        raise TypeError(f"defjvp expects a primitive made with ad.primitive, got {prim!r}")
-    argnums = range(len(rules)) if argnums is None else argnums
-    for i, rule in zip(argnums, rules):
+        raise TypeError(f"{api} expects a primitive made with ad.primitive, got {prim!r}")
+    table = getattr(prim, table_name)
+    for i, rule in zip(range(len(rules)) if argnums is None else argnums, rules):
         if rule is not None:
-            prim.jvps[i] = rule
+            table[i] = rule
+
+
+class VJPsForEveryOperand(dict):
+    """The VJP table of a primitive with any number of operands (concatenate,
+    einsum, checkpoint): ``maker_for(i)`` makes the maker of operand ``i``."""
+
+    def __init__(self, maker_for: Callable[[int], Callable]):
+        super().__init__()
+        self.maker_for = maker_for
+
+    def get(self, i, default=None):
+        return self.maker_for(i)
 
 
 def missing_rule(prim: Primitive, argnum: int, mode: str) -> NotImplementedError:

@@ -12,7 +12,7 @@ import numpy as np
 from ._forward import ForwardTrace, ForwardTracer
 from ._pytree import tree_flatten, tree_unflatten
 from ._reverse import ReverseTrace, ReverseTracer
-from ._tracer import Primitive, Tracer, base_value, new_level, shape_of
+from ._tracer import Primitive, Tracer, VJPsForEveryOperand, base_value, new_level, shape_of
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian",
            "hessian", "hvp", "checkpoint"]
@@ -521,11 +521,10 @@ def checkpoint(f: Callable) -> Callable:
     """
     prim = Primitive(f, name=f"checkpoint({getattr(f, '__name__', 'f')})")
 
-    class _VJPs(dict):
-        def get(self, i, default=None):
-            def maker(ans, *args):
-                return lambda g: vjp(f, *args)[1](g)[i]
-            return maker
+    def maker_for(i):
+        def maker(ans, *args):
+            return lambda g: vjp(f, *args)[1](g)[i]
+        return maker
 
     def joint_jvp(tangents, ans, *args):
         k = next(shape_of(t)[0] for t in tangents if t is not None)
@@ -535,6 +534,6 @@ def checkpoint(f: Callable) -> Callable:
         out = f(*[ForwardTracer(trace, a, t) for a, t in zip(args, full)])
         return _unwrap_forward(out, trace, k)[1]
 
-    prim.vjps = _VJPs()
+    prim.vjps = VJPsForEveryOperand(maker_for)
     prim.jvp_joint = joint_jvp
     return functools.wraps(f)(lambda *args: prim(*args))

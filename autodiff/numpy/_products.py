@@ -8,7 +8,7 @@ import string
 import numpy as np
 
 from .._reverse import unbroadcast
-from .._tracer import shape_of
+from .._tracer import VJPsForEveryOperand, shape_of
 from ._helpers import batch_size, make_primitive
 
 
@@ -159,11 +159,6 @@ def _einsum_jvp(tangents, ans, *operands, spec):
     return total
 
 
-class _EinsumVJPs(dict):
-    def get(self, i, default=None):
-        return _einsum_vjp(i)
-
-
 einsum_p = make_primitive(_einsum_impl, "einsum")
-einsum_p.vjps = _EinsumVJPs()
+einsum_p.vjps = VJPsForEveryOperand(_einsum_vjp)
 einsum_p.jvp_joint = _einsum_jvp

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._forward import align_rank
 from .._reverse import unbroadcast
-from .._tracer import base_value, shape_of
+from .._tracer import VJPsForEveryOperand, base_value, shape_of
 from ._helpers import batch_size, make_primitive
 
 
@@ -80,15 +80,8 @@ def _concatenate_jvp(tangents, ans, *arrays, axis):
     return np.concatenate(parts, axis=axis + 1)
 
 
-class _ConcatenateVJPs(dict):
-    """One VJP maker per operand, for any number of operands."""
-
-    def get(self, i, default=None):
-        return _concatenate_vjp(i)
-
-
 concatenate = make_primitive(_concatenate_impl, "concatenate")
-concatenate.vjps = _ConcatenateVJPs()
+concatenate.vjps = VJPsForEveryOperand(_concatenate_vjp)
 concatenate.jvp_joint = _concatenate_jvp
 
 

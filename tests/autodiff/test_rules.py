@@ -24,9 +24,11 @@ import scipy.special
 
 import autodiff as ad
 import autodiff.numpy as anp
+import autodiff.scipy.ndimage as adi
 import autodiff.scipy.special as asp
 from autodiff._reverse import ReverseTrace
 from autodiff._tracer import new_level
+from autodiff.scipy import _ndimage_boundary, _ndimage_bspline, _ndimage_filters, _ndimage_prefilter
 
 #: The modules whose primitives make up the rule table.
 CORE_MODULES = (
@@ -50,6 +52,12 @@ CORE_MODULES = (
     "autodiff.numpy.linalg",
     "autodiff.scipy.special",
     "autodiff.scipy.sparse",
+    "autodiff.scipy.ndimage",
+    "autodiff.scipy._ndimage_boundary",
+    "autodiff.scipy._ndimage_filters",
+    "autodiff.scipy._ndimage_prefilter",
+    "autodiff.scipy._ndimage_bspline",
+    "autodiff.scipy._ndimage_interpolation",
 )
 
 
@@ -101,6 +109,18 @@ def distinct(*shape):
     n = int(np.prod(shape))
     values = np.linspace(-1.5, 1.5, n) + 0.02 * _rng.uniform(size=n)
     return _rng.permutation(values).reshape(shape)
+
+
+def off_knots(lo, hi, *shape):
+    """Spline coordinates in ``[lo, hi)``, at least 0.15 from every integer (a knot)."""
+    return np.floor(uniform(lo, hi, *shape)) + uniform(0.15, 0.85, *shape)
+
+
+def one_point_outside(coords):
+    """``coords`` with its first point moved outside the grid (SciPy's 'constant' fill)."""
+    coords = coords.copy()
+    coords[0, 0] = -1.5
+    return coords
 
 
 SPARSE = scipy.sparse.random(5, 4, density=0.5, format="csr", random_state=3)
@@ -370,6 +390,106 @@ CASES = {
     "sparse_matmul[anp.matmul]": (lambda w: anp.matmul(SPARSE, w), (normal(4),)),
     "sparse_matmul[X.T @ r]": (lambda w: SPARSE.T @ np.tanh(SPARSE @ w), (normal(4),)),
     "sparse_matmul[csc]": (lambda w: SPARSE.tocsc() @ w, (normal(4),)),
+    # --- scipy.ndimage: boundary extension and its adjoint ----------------------------
+    "_pad": (lambda x: _ndimage_boundary._pad(x, widths=((1, 2), (2, 1)), rule="reflect"),
+             (normal(3, 4),)),
+    "_pad[mirror]": (lambda x: _ndimage_boundary._pad(x, widths=((2, 2), (0, 1)), rule="mirror"),
+                     (normal(3, 4),)),
+    "_pad[nearest]": (lambda x: _ndimage_boundary._pad(x, widths=((1, 0), (3, 1)),
+                                                        rule="nearest"), (normal(3, 4),)),
+    "_pad[wrap, leading batch axis]": (
+        lambda x: _ndimage_boundary._pad(x, widths=((2, 1),), rule="wrap"), (normal(2, 3),)),
+    "_pad[constant cval]": (lambda x: _ndimage_boundary._pad(x, widths=((1, 1), (2, 0)),
+                                                              rule="constant", cval=0.5),
+                            (normal(3, 4),)),
+    "_pad_adjoint": (lambda g: _ndimage_boundary._pad_adjoint(
+        g, widths=((1, 2), (2, 1)), rule="reflect", shape=(3, 4)), (normal(6, 7),)),
+    "_pad_adjoint[mirror]": (lambda g: _ndimage_boundary._pad_adjoint(
+        g, widths=((2, 2), (0, 1)), rule="mirror", shape=(3, 4)), (normal(7, 5),)),
+    "_pad_adjoint[constant]": (lambda g: _ndimage_boundary._pad_adjoint(
+        g, widths=((1, 1), (2, 0)), rule="constant", shape=(3, 4)), (normal(5, 6),)),
+    # --- scipy.ndimage: correlation and filters ---------------------------------------
+    "_correlate_valid": (_ndimage_filters._correlate_valid, (normal(5, 6), normal(2, 3))),
+    "_correlate_valid[leading batch axis]": (_ndimage_filters._correlate_valid,
+                                             (normal(2, 5, 4), normal(3, 2))),
+    "_correlate_valid[kernel > 64, scipy.signal]": (_ndimage_filters._correlate_valid,
+                                                    (normal(70), normal(65))),
+    "correlate": (lambda x, w: adi.correlate(x, w), (normal(5, 6), normal(3, 2))),
+    "correlate[constant, origin]": (lambda x, w: adi.correlate(x, w, mode="constant", cval=0.3,
+                                                               origin=(1, 0)),
+                                    (normal(5, 6), normal(3, 2))),
+    "correlate[convolve wrap]": (lambda x, w: adi.convolve(x, w, mode="wrap"),
+                                 (normal(5, 6), normal(2, 3))),
+    "correlate[correlate1d mirror]": (lambda x, w: adi.correlate1d(x, w, axis=0, mode="mirror",
+                                                                   origin=-1),
+                                      (normal(5, 6), normal(4))),
+    "gaussian_filter": (lambda x: adi.gaussian_filter(x, 0.8, mode="nearest"), (normal(5, 6),)),
+    "gaussian_filter[derivative, constant]": (
+        lambda x: adi.gaussian_filter(x, (0.7, 1.0), order=(1, 0), mode="constant", cval=0.2),
+        (normal(5, 6),)),
+    # --- scipy.ndimage: B-spline prefilter and its transpose --------------------------
+    "_spline_filter": (lambda x: _ndimage_prefilter._spline_filter(x, order=3, mode="mirror",
+                                                                   ndim=2), (normal(4, 5),)),
+    "_spline_filter[grid-wrap, leading batch axis]": (
+        lambda x: _ndimage_prefilter._spline_filter(x, order=3, mode="grid-wrap", ndim=1),
+        (normal(2, 5),)),
+    "_spline_filter[public spline_filter]": (lambda x: adi.spline_filter(x, mode="reflect"),
+                                             (normal(4, 5),)),
+    "_spline_filter_adjoint": (lambda g: _ndimage_prefilter._spline_filter_adjoint(
+        g, order=3, mode="reflect", ndim=2), (normal(4, 5),)),
+    # --- scipy.ndimage: B-spline interpolation, its gradient and adjoint --------------
+    # Coordinates stay off the knots, where the spline's top derivative jumps.
+    "_interp": (lambda v, c: _ndimage_bspline._interp(v, c, order=3, mode="reflect", cval=0.0,
+                                                      deriv=(0, 0)),
+                (normal(4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    "_interp[deriv=(1, 0), mirror]": (
+        lambda v, c: _ndimage_bspline._interp(v, c, order=3, mode="mirror", cval=0.0,
+                                              deriv=(1, 0)),
+        (normal(4, 5), off_knots(0.0, 4.0, 2, 3))),
+    "_interp[order=1, grid-constant]": (
+        lambda v, c: _ndimage_bspline._interp(v, c, order=1, mode="grid-constant", cval=0.4,
+                                              deriv=(0, 0)),
+        (normal(4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    # order 0 jumps at half-integers: coordinates within 0.35 of an integer
+    "_interp[order=0, nearest]": (
+        lambda v, c: _ndimage_bspline._interp(v, c, order=0, mode="nearest", cval=0.0,
+                                              deriv=(0, 0)),
+        (normal(4, 5), np.floor(uniform(-1.0, 5.0, 2, 3)) + uniform(-0.35, 0.35, 2, 3))),
+    "_interp[constant, a point outside]": (
+        lambda v, c: _ndimage_bspline._interp(v, c, order=3, mode="constant", cval=0.5,
+                                              deriv=(0, 0)),
+        (normal(4, 5), one_point_outside(off_knots(0.0, 3.0, 2, 3)))),
+    "_interp_grad": (lambda v, c: _ndimage_bspline._interp_grad(
+        v, c, order=3, mode="nearest", cval=0.0, deriv=(0, 0)),
+        (normal(4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    "_interp_grad[grid-wrap, leading batch axis]": (
+        lambda v, c: _ndimage_bspline._interp_grad(v, c, order=3, mode="grid-wrap", cval=0.0,
+                                                   deriv=(0, 0)),
+        (normal(2, 4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    "_interp_adjoint": (lambda g, c: _ndimage_bspline._interp_adjoint(
+        g, c, shape=(4, 5), order=3, mode="reflect", deriv=(0, 0)),
+        (normal(3), off_knots(-1.0, 5.0, 2, 3))),
+    "_interp_adjoint[deriv=(0, 1), constant]": (
+        lambda g, c: _ndimage_bspline._interp_adjoint(g, c, shape=(4, 5), order=3,
+                                                      mode="constant", deriv=(0, 1)),
+        (normal(3), one_point_outside(off_knots(0.0, 3.0, 2, 3)))),
+    "_interp_adjoint[order=1, leading batch axis]": (
+        lambda g, c: _ndimage_bspline._interp_adjoint(g, c, shape=(4, 5), order=1,
+                                                      mode="mirror", deriv=(0, 0)),
+        (normal(2, 3), off_knots(-1.0, 5.0, 2, 3))),
+    # --- scipy.ndimage: map_coordinates and zoom --------------------------------------
+    "map_coordinates": (lambda x, c: adi.map_coordinates(x, c, mode="nearest"),
+                        (normal(4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    "map_coordinates[order=1, constant]": (
+        lambda x, c: adi.map_coordinates(x, c, order=1, mode="constant", cval=0.3),
+        (normal(4, 5), one_point_outside(off_knots(0.0, 3.0, 2, 3)))),
+    "map_coordinates[prefilter=False, grid-wrap]": (
+        lambda x, c: adi.map_coordinates(x, c, mode="grid-wrap", prefilter=False),
+        (normal(4, 5), off_knots(-1.0, 5.0, 2, 3))),
+    "zoom": (lambda x: adi.zoom(x, 1.5, mode="mirror"), (normal(4, 5),)),
+    "zoom[order=1, grid_mode, grid-constant]": (
+        lambda x: adi.zoom(x, (0.75, 1.4), order=1, mode="grid-constant", cval=0.2,
+                           grid_mode=True), (normal(4, 5),)),
 }
 
 # np.pad modes whose values are statistics or ramps, not copies of input entries.
@@ -420,7 +540,8 @@ def test_case_keys_name_real_primitives():
 def test_discovery_finds_the_core_families():
     names = set(discover_primitives())
     assert {"sin", "add", "sum", "getitem", "matmul", "einsum", "linalg.cholesky",
-            "expit", "sparse_matmul", "scatter_add"} <= names
+            "expit", "sparse_matmul", "scatter_add", "map_coordinates", "_interp",
+            "_pad_adjoint"} <= names
 
 
 def test_check_grads_detects_a_wrong_case():

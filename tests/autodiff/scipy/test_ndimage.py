@@ -8,6 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autodiff as ad
+from autodiff.scipy import _ndimage_boundary as boundary
+from autodiff.scipy import _ndimage_bspline as bspline
+from autodiff.scipy import _ndimage_filters as filters
+from autodiff.scipy import _ndimage_interpolation as interpolation
+from autodiff.scipy import _ndimage_prefilter as prefilter
 from autodiff.scipy import ndimage as adi
 
 FILTER_MODES = ["reflect", "mirror", "nearest", "wrap", "constant"]
@@ -41,8 +46,8 @@ def test_map_coordinates_values_match_scipy(rng, order, mode):
     expected = ndi.map_coordinates(x, c, order=order, mode=mode, cval=0.7)
     assert np.allclose(adi.map_coordinates(x, c, order=order, mode=mode, cval=0.7), expected)
     # the private kernel behind the derivative rules computes the same values
-    coeff, offset = adi._prefilter(x, order, mode, 0.7, 2)
-    mine = adi._interp(coeff, c + offset, order=order, mode=mode, cval=0.7, deriv=(0, 0))
+    coeff, offset = prefilter._prefilter(x, order, mode, 0.7, 2)
+    mine = bspline._interp(coeff, c + offset, order=order, mode=mode, cval=0.7, deriv=(0, 0))
     assert np.allclose(mine, expected, atol=1e-12)
 
 
@@ -50,9 +55,9 @@ def test_map_coordinates_values_match_scipy(rng, order, mode):
 @pytest.mark.parametrize("origin", [0, (1, -1)])
 def test_correlate_kernel_matches_scipy(rng, mode, origin):
     x, w = rng.standard_normal((7, 9)), rng.standard_normal((3, 4))
-    rule = adi._FILTER_MODES[mode]
-    widths = adi._filter_widths(w.shape, adi._origins(origin, 2))
-    mine = adi._correlate_valid(adi._pad(x, widths=widths, rule=rule, cval=0.4), w)
+    rule = boundary._FILTER_MODES[mode]
+    widths = filters._filter_widths(w.shape, filters._origins(origin, 2))
+    mine = filters._correlate_valid(boundary._pad(x, widths=widths, rule=rule, cval=0.4), w)
     assert np.allclose(mine, ndi.correlate(x, w, mode=mode, cval=0.4, origin=origin))
     assert np.allclose(adi.convolve(x, w, mode=mode, cval=0.4, origin=origin),
                        ndi.convolve(x, w, mode=mode, cval=0.4, origin=origin))
@@ -62,8 +67,8 @@ def test_correlate_kernel_matches_scipy(rng, mode, origin):
 @pytest.mark.parametrize(("sigma", "order"), [(1.3, 0), ((0.8, 2.0), (1, 2))])
 def test_gaussian_kernel_matches_scipy(rng, mode, sigma, order):
     x = rng.standard_normal((11, 8))
-    passes = adi._gaussian_passes(2, sigma, order, 4.0, None)
-    mine = adi._gaussian_apply(x, passes, adi._FILTER_MODES[mode], 2)
+    passes = filters._gaussian_passes(2, sigma, order, 4.0, None)
+    mine = filters._gaussian_apply(x, passes, boundary._FILTER_MODES[mode], 2)
     assert np.allclose(mine, ndi.gaussian_filter(x, sigma, order=order, mode=mode))
 
 
@@ -74,7 +79,7 @@ def test_zoom_grid_matches_scipy(rng, order, mode, grid_mode):
     x = rng.standard_normal((7, 9))
     mode_ = "grid-constant" if (grid_mode and mode == "constant") else mode
     ref = ndi.zoom(x, (1.6, 0.45), order=order, mode=mode_, grid_mode=grid_mode)
-    grid = adi._zoom_grid(x.shape, (1.6, 0.45), grid_mode)
+    grid = interpolation._zoom_grid(x.shape, (1.6, 0.45), grid_mode)
     assert np.allclose(ndi.map_coordinates(x, grid, order=order, mode=mode_), ref)
 
 
@@ -87,9 +92,9 @@ def test_zoom_grid_matches_scipy(rng, order, mode, grid_mode):
 def test_pad_adjoint_dot(rng, mode):
     x = rng.standard_normal((5, 4))
     widths = ((7, 2), (0, 3))  # wider than the array: repeated reflections
-    rule = adi._FILTER_MODES[mode]
+    rule = boundary._FILTER_MODES[mode]
     y = rng.standard_normal((14, 7))
-    dot_test(lambda v: adi._pad(v, widths=widths, rule=rule), x, y)
+    dot_test(lambda v: boundary._pad(v, widths=widths, rule=rule), x, y)
 
 
 @pytest.mark.parametrize("mode", FILTER_MODES)
@@ -130,8 +135,8 @@ def test_interp_scatter_adjoint_with_derivative_weights(rng):
     xb = rng.standard_normal((3, 6, 7))  # leading batch axis, as forward-mode tangents
     y = rng.standard_normal((3, 30))
     for deriv in [(0, 0), (1, 0), (2, 1)]:
-        a = adi._interp(xb, c, order=3, mode="reflect", cval=0.0, deriv=deriv)
-        at = adi._interp_adjoint(y, c, shape=(6, 7), order=3, mode="reflect", deriv=deriv)
+        a = bspline._interp(xb, c, order=3, mode="reflect", cval=0.0, deriv=deriv)
+        at = bspline._interp_adjoint(y, c, shape=(6, 7), order=3, mode="reflect", deriv=deriv)
         assert np.vdot(a, y) == pytest.approx(np.vdot(xb, at), rel=1e-12)
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
-__all__ = ["TreeDef", "tree_flatten", "tree_unflatten", "tree_map", "ravel_pytree"]
+__all__ = ["TreeDef", "tree_flatten", "tree_unflatten"]
 
 
 class TreeDef(NamedTuple):
@@ -63,30 +61,3 @@ def _unflatten(td: TreeDef, it):
     if hasattr(td.kind, "_fields"):
         return td.kind(*children)
     return td.kind(children)
-
-
-def tree_map(f, tree: Any, *rest: Any) -> Any:
-    """Apply ``f`` leafwise to ``tree`` (and trees of the same structure in ``rest``)."""
-    leaves, td = tree_flatten(tree)
-    others = [tree_flatten(r)[0] for r in rest]
-    return tree_unflatten(td, [f(*xs) for xs in zip(leaves, *others)])
-
-
-def ravel_pytree(tree: Any) -> tuple[np.ndarray, Any]:
-    """Flatten a pytree of arrays into one 1-D array and return a function undoing it."""
-    leaves, td = tree_flatten(tree)
-    arrays = [np.asarray(x) for x in leaves]
-    shapes = [a.shape for a in arrays]
-    sizes = [a.size for a in arrays]
-    dtypes = [a.dtype for a in arrays]
-    dtype = np.result_type(*dtypes) if arrays else np.float64
-    flat = np.concatenate([a.ravel() for a in arrays]).astype(dtype) if arrays else np.zeros(0)
-    splits = np.cumsum(sizes)[:-1]
-
-    def unravel(vec):
-        parts = np.split(vec, splits) if len(sizes) > 1 else [vec]
-        return tree_unflatten(
-            td, [p.reshape(s) for p, s, dt in zip(parts, shapes, dtypes)]
-        )
-
-    return flat, unravel

@@ -145,14 +145,3 @@ class ReverseTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.index = index
-
-
-def zeros_like_value(x):
-    """Zeros with the shape and floating dtype of ``x`` (which may be traced)."""
-    from ._tracer import base_value
-
-    v = base_value(x)
-    return np.zeros(np.shape(v), dtype=np.result_type(v))
-
-
-__all__ += ["zeros_like_value", "Tracer"]

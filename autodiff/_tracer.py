@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -329,7 +328,3 @@ def _called_by_scipy_sparse() -> bool:
 
     frame = sys._getframe(2)
     return frame is not None and frame.f_globals.get("__name__", "").startswith("scipy.sparse")
-
-
-def is_tracer(x: Any) -> bool:
-    return isinstance(x, Tracer)

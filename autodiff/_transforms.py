@@ -434,7 +434,8 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "auto") 
     ----------
     mode : {"auto", "fwd", "rev"}
         ``"auto"`` uses forward mode when the output has more entries than the
-        differentiated inputs (a tall Jacobian) and reverse mode otherwise.
+        differentiated inputs (a tall Jacobian) and reverse mode otherwise; it
+        evaluates ``f`` once more to count the outputs.
     """
     if mode not in ("auto", "fwd", "rev", "forward", "reverse"):
         raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")

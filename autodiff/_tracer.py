@@ -307,7 +307,7 @@ def _caller_hint() -> str:
 
     # The outermost library frame is the function the user called (e.g.
     # scipy.special.logsumexp), not the helper deep inside it that converted.
-    frame, caller = sys._getframe(3), None
+    frame, caller = sys._getframe(2), None  # 0: here, 1: __array__, 2: who converted
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
         caller, frame = frame, frame.f_back
     if caller is None:

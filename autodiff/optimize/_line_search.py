@@ -115,6 +115,14 @@ def strong_wolfe(value_and_grad: Callable, x: np.ndarray, f0: float, g0: np.ndar
     armijo = c1 * d0
     curvature = -c2 * d0
     rounding = ROUNDING * abs(f0)
+
+    def probe(t):
+        """Evaluate the trial step t: point, energy, gradient, finiteness, slope."""
+        x_t = x + t * direction
+        f_t, g_t = value_and_grad(x_t)
+        finite = _finite(f_t, g_t)
+        return x_t, f_t, g_t, finite, float(g_t @ direction) if finite else math.nan
+
     # best point with sufficient decrease seen so far (the "lo" end)
     lo_t, lo_f, lo_d, lo_x, lo_g = 0.0, f0, d0, x, g0
     hi = None
@@ -122,11 +130,8 @@ def strong_wolfe(value_and_grad: Callable, x: np.ndarray, f0: float, g0: np.ndar
     t = step
     # bracketing phase
     while trials < max_trials:
-        x_t = x + t * direction
-        f_t, g_t = value_and_grad(x_t)
+        x_t, f_t, g_t, finite, d_t = probe(t)
         trials += 1
-        finite = _finite(f_t, g_t)
-        d_t = float(g_t @ direction) if finite else math.nan
         if finite and f_t <= f0 + rounding and abs(d_t) <= curvature:
             return LineSearchResult(t, x_t, f_t, g_t, True)  # approximate Wolfe point
         if not finite or f_t > f0 + armijo * t or f_t >= lo_f and lo_t > 0:
@@ -158,11 +163,8 @@ def strong_wolfe(value_and_grad: Callable, x: np.ndarray, f0: float, g0: np.ndar
         a, b = min(lo_t, hi_t), max(lo_t, hi_t)
         if not (a + 0.1 * width <= t <= b - 0.1 * width):
             t = 0.5 * (lo_t + hi_t)
-        x_t = x + t * direction
-        f_t, g_t = value_and_grad(x_t)
+        x_t, f_t, g_t, finite, d_t = probe(t)
         trials += 1
-        finite = _finite(f_t, g_t)
-        d_t = float(g_t @ direction) if finite else math.nan
         if finite and f_t <= f0 + rounding and abs(d_t) <= curvature:
             return LineSearchResult(t, x_t, f_t, g_t, True)
         if not finite or f_t > f0 + armijo * t or f_t >= lo_f:

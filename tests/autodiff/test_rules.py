@@ -449,6 +449,26 @@ CASES = {
                            grid_mode=True), (normal(4, 5),)),
 }
 
+def _family_cases() -> dict:
+    """Cases of other rule families, one ``rule_cases_<family>.py`` module each (a dict
+    ``CASES`` in the same format), so families can be added without editing this file."""
+    import pathlib
+    import sys
+
+    here = pathlib.Path(__file__).parent
+    sys.path.insert(0, str(here))
+    found = {}
+    for path in sorted(here.glob("rule_cases_*.py")):
+        module = importlib.import_module(path.stem)
+        clash = set(found) & set(module.CASES) | set(CASES) & set(module.CASES)
+        assert not clash, f"{path.name}: rule cases defined twice: {sorted(clash)}"
+        found.update(module.CASES)
+    return found
+
+
+CASES.update(_family_cases())
+
+
 # np.pad modes whose values are statistics or ramps, not copies of input entries.
 PAD_STATISTIC_MODES = ("linear_ramp", "maximum", "minimum", "mean", "median")
 

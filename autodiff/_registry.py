@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._tracer import Primitive, Tracer, base_value
+from ._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind
 
 __all__ = [
     "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "UFUNC_METHODS", "METHODS", "PRIMITIVES",
@@ -150,6 +150,12 @@ def _unsupported(name: str) -> UnsupportedFunctionError:
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and not kwargs:  # the hot path: np.sin(x), x + y
+        impl = HANDLED_UFUNCS.get(ufunc)
+        if type(impl) is Primitive:
+            return bind(impl, inputs, NO_KWARGS)
+        if impl is not None:
+            return impl(*inputs)
     if kwargs.get("out") is not None:
         raise TypeError(
             f"numpy.{ufunc.__name__}(..., out=...) (or an in-place operator on an ndarray) would "

@@ -10,16 +10,17 @@ its value and adds the resulting cotangents into the adjoints of its parents wit
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _debug
-from ._tracer import Primitive, Tracer, evaluate, missing_rule
+from ._tracer import REAL_TYPES, Primitive, Tracer, bind, check_real, missing_rule
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
 
 
-class Record:
+class Record(NamedTuple):
     """One tape entry: ``value = prim(*args)`` and how to send its adjoint back.
 
     ``parents`` are the tape indices of the traced operands, ``vjp`` maps the
@@ -28,13 +29,15 @@ class Record:
     observes (``ad.trace``) or debugs NaNs.
     """
 
-    __slots__ = ("prim", "parents", "vjp", "values")
+    prim: Primitive | None
+    parents: tuple
+    vjp: Callable | None
+    values: tuple | None
 
-    def __init__(self, prim: Primitive | None, parents: tuple, vjp: Callable | None, values):
-        self.prim = prim
-        self.parents = parents
-        self.vjp = vjp
-        self.values = values
+
+# Records are made once per primitive: skip NamedTuple's Python-level __new__.
+_new_record = tuple.__new__
+_FIRST = (0,)
 
 
 class IndexedCotangent:
@@ -112,18 +115,43 @@ class ReverseTrace:
     what its linear map needs (as autograd's closures do), not every intermediate.
     """
 
-    __slots__ = ("level", "tape", "keep_values")
+    __slots__ = ("level", "tape", "observe")
 
     def __init__(self, level: int, keep_values: bool = False):
         self.level = level
         self.tape: list[Record | None] = []
-        self.keep_values = keep_values
+        #: keep each record's values (for ad.trace, or to name NaNs in debug mode)
+        self.observe = keep_values or _debug.enabled
 
     def new_input(self, value) -> ReverseTracer:
         self.tape.append(Record(None, (), None, ((), (), {}, value)))
         return ReverseTracer(self, value, len(self.tape) - 1)
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ReverseTracer:
+        if len(args) == 1:  # the common unary case, unrolled (bind routed it here)
+            p = args[0].primal
+            primals, which, parents = [p], _FIRST, [args[0].index]
+            lower = isinstance(p, Tracer)
+        else:
+            primals, which, parents, lower = self._unwrap(args)
+        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+        if type(ans) not in REAL_TYPES:
+            check_real(prim, ans)
+        if self.observe:
+            if _debug.enabled:
+                _debug.check(prim, "evaluation", (ans,), primals)
+            values = (args, primals, kwargs, ans)
+        else:
+            values = None
+        if prim.vjp is None:
+            raise missing_rule(prim, which[0], "reverse")
+        tape = self.tape
+        tape.append(_new_record(Record, (prim, parents, prim.vjp(which, ans, primals, kwargs),
+                                         values)))
+        return ReverseTracer(self, ans, len(tape) - 1)
+
+    def _unwrap(self, args):
+        """Values one level down, the positions and tape indices of this trace's operands."""
         primals = list(args)
         which = []
         parents = []
@@ -132,20 +160,13 @@ class ReverseTrace:
             if isinstance(a, Tracer):
                 if a._trace is self:
                     primals[i] = p = a.primal
-                    lower = lower or isinstance(p, Tracer)
                     which.append(i)
                     parents.append(a.index)
+                    if isinstance(p, Tracer):
+                        lower = True
                 else:
                     lower = True
-        ans = evaluate(prim, primals, kwargs, lower)
-        if _debug.enabled:
-            _debug.check(prim, "evaluation", (ans,), primals)
-        if prim.vjp is None:
-            raise missing_rule(prim, which[0], "reverse")
-        vjp = prim.vjp(which, ans, primals, kwargs)
-        values = (args, primals, kwargs, ans) if self.keep_values or _debug.enabled else None
-        self.tape.append(Record(prim, parents, vjp, values))
-        return ReverseTracer(self, ans, len(self.tape) - 1)
+        return primals, which, parents, lower
 
     def backward(self, seeds: list[tuple[int, object]], inputs: list[int],
                  consume: bool = False, observer: Callable | None = None) -> list:

@@ -103,6 +103,10 @@ def bind(prim: Primitive, args, kwargs: dict):
     return top.process(prim, args, kwargs)
 
 
+#: Shared empty keyword arguments for the hot paths (never mutated).
+NO_KWARGS: dict = {}
+
+
 def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):
     """Evaluate ``prim`` on values unwrapped by one level.
 
@@ -110,17 +114,18 @@ def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):
     (then the call is routed again); otherwise NumPy is called directly.
     """
     ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
-    check_real(prim, ans)
+    if type(ans) not in REAL_TYPES:
+        check_real(prim, ans)
     return ans
 
 
-_REAL_TYPES = frozenset((float, np.float64, np.float32, np.float16, int, bool, np.bool_))
+REAL_TYPES = frozenset((float, np.float64, np.float32, np.float16, int, bool, np.bool_))
 
 
 def check_real(prim: Primitive, ans) -> None:
     """Refuse complex intermediates: their derivatives are not supported yet."""
     t = type(ans)
-    if t in _REAL_TYPES:
+    if t in REAL_TYPES:
         return
     if t is np.ndarray:
         if ans.dtype.kind != "c":
@@ -239,24 +244,37 @@ def _check_primitive(prim, api: str) -> None:
 def _joint_vjp(prim: Primitive) -> Callable:
     makers = prim.vjp_makers
 
+    def maker_for(i):
+        maker = makers.get(i)
+        if maker is None:
+            raise missing_rule(prim, i, "reverse")
+        return maker
+
     def vjp(which, ans, args, kwargs):
-        fns = []
-        for i in which:
-            maker = makers.get(i)
-            if maker is None:
-                raise missing_rule(prim, i, "reverse")
-            fn = maker(ans, *args, **kwargs)
-            if prim.elementwise:
-                shape = shape_of(args[i])
-                if shape != shape_of(ans):
-                    fn = _summed_to(fn, shape)
-            fns.append(fn)
-        if len(fns) == 1:
-            (fn,) = fns
+        if len(which) == 1:
+            fn = maker_for(which[0])(ans, *args, **kwargs)
+            if prim.elementwise and type(ans) not in _SCALARS:
+                fn = _summed_if_broadcast(fn, shape_of(args[which[0]]), shape_of(ans))
             return lambda g: (fn(g),)
+        fns = [maker_for(i)(ans, *args, **kwargs) for i in which]
+        if prim.elementwise and type(ans) not in _SCALARS:
+            out_shape = shape_of(ans)
+            fns = [_summed_if_broadcast(fn, shape_of(args[i]), out_shape)
+                   for fn, i in zip(fns, which)]
+        if len(fns) == 2:
+            f0, f1 = fns
+            return lambda g: (f0(g), f1(g))
         return lambda g: tuple([fn(g) for fn in fns])
 
     return vjp
+
+
+# A scalar result means every operand was a scalar too: nothing was broadcast.
+_SCALARS = frozenset((float, np.float64, np.float32))
+
+
+def _summed_if_broadcast(fn: Callable, shape: tuple, out_shape: tuple) -> Callable:
+    return fn if shape == out_shape else _summed_to(fn, shape)
 
 
 def _summed_to(fn: Callable, shape: tuple[int, ...]) -> Callable:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._registry import declare, implements, implements_constant
-from .._tracer import Primitive, Tracer, base_value, bind
+from .._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind
 
 
 def unary(ufunc, derivative: Callable, *, uses: str = "x", name: str | None = None,
@@ -281,12 +281,18 @@ def _refuse_sparse(other, name: str) -> None:
 
 def _operator(prim: Primitive, name: str, reflected: str | None) -> None:
     def op(self, other):
-        _refuse_sparse(other, prim.name)
-        return bind(prim, (self, other), {})
+        if type(other) not in _DENSE:
+            if isinstance(other, Tracer):
+                return bind(prim, (self, other), NO_KWARGS)
+            _refuse_sparse(other, prim.name)
+        return self._trace.process(prim, (self, other), NO_KWARGS)
 
     def rop(self, other):
-        _refuse_sparse(other, prim.name)
-        return bind(prim, (other, self), {})
+        if type(other) not in _DENSE:
+            if isinstance(other, Tracer):
+                return bind(prim, (other, self), NO_KWARGS)
+            _refuse_sparse(other, prim.name)
+        return self._trace.process(prim, (other, self), NO_KWARGS)
 
     implements(methods=(name,))(op)
     if reflected:

@@ -159,7 +159,7 @@ def test_save_load_round_trip(tmp_path, corpus, vectorizer):
 
 
 @pytest.mark.parametrize("labels", [[3, 1, 2, 1, 3, 2], [True, False, True, False, True, True],
-                                    [0.5, 1.5, 0.5, 1.5, 0.5, 1.5]])
+                                    [0.0, 2.0, 0.0, 2.0, 0.0, 2.0]])
 def test_round_trip_keeps_label_types(tmp_path, labels):
     texts = ["rain again", "goal scored", "oven on", "goal again", "rain today", "oven hot"]
     model = TextClassifier(CountVectorizer()).fit(texts, labels)

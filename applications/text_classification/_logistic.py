@@ -227,6 +227,8 @@ def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         raise ValueError("sample_weight contains NaN or infinity")
     if np.any(weight < 0):
         raise ValueError("sample_weight must be non-negative")
+    if not np.any(weight > 0):
+        raise ValueError("sample_weight must contain at least one non-zero number")
     return weight
 
 
@@ -243,9 +245,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default=1.0
-        Inverse regularization strength (> 0).
+        Inverse regularization strength (> 0); ``np.inf``: no penalty.
     penalty : {"l2", None}, default="l2"
-        ``None`` fits without a penalty (``C`` is then ignored).
+        ``None`` fits without a penalty (``C`` is then ignored), like ``C=np.inf``.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     class_weight : dict, "balanced" or None, default=None
@@ -330,9 +332,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self) -> None:
-        if (isinstance(self.C, bool) or not isinstance(self.C, Real)
-                or not np.isfinite(self.C) or self.C <= 0):
-            raise ValueError(f"C must be a positive finite number, got {self.C!r}")
+        if isinstance(self.C, bool) or not isinstance(self.C, Real) or not self.C > 0:
+            raise ValueError(f"C must be a positive number (or inf), got {self.C!r}")
         if self.penalty not in _PENALTIES:
             raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
         if self.solver not in _SOLVERS:
@@ -377,17 +378,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         n_samples, n_features = X.shape
         weight = _check_sample_weight(sample_weight, n_samples)
         classes, codes = np.unique(y, return_inverse=True)
-        if classes.size < 2:
+        weighted = classes[np.bincount(codes, weights=weight, minlength=classes.size) > 0]
+        if weighted.size < 2:
             raise ValueError(
-                "this solver needs samples of at least 2 classes in the data, but the "
-                f"data contain only one class: {classes[0]!r}"
+                "need samples of at least 2 classes with non-zero weight, but the data "
+                f"contain only 1 class: {(weighted if weighted.size else classes)[0]!r}"
             )
         if self.class_weight is not None:
             weight = weight * compute_class_weight(
                 self.class_weight, classes=classes, y=y, sample_weight=weight)[codes]
         weight_sum = float(np.sum(weight))
-        if not weight_sum > 0:
-            raise ValueError("sample weights must contain at least one non-zero number")
 
         binary = classes.size == 2
         width = () if binary else (classes.size,)
@@ -399,7 +399,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             target = np.zeros((n_samples, classes.size))
             target[np.arange(n_samples), codes] = 1.0
-        alpha = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0
+        alpha = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0  # C=inf: 0
 
         result = self._minimize(params, X, target, weight, alpha)
         coef = np.asarray(result.x["coef"], dtype=np.float64)

@@ -138,7 +138,7 @@ class TextClassifier:
         clf, vec = self.classifier, self.vectorizer
         if not hasattr(clf, "coef_"):
             raise RuntimeError("the model is not fitted yet; call fit first")
-        vec_meta: dict[str, Any] = {"class": type(vec).__name__, "params": vec.get_params()}
+        vec_meta: dict[str, Any] = {"class": type(vec).__name__, "params": vec._json_params()}
         arrays = {"coef": clf.coef_, "intercept": clf.intercept_, "n_iter": clf.n_iter_}
         if not isinstance(vec, HashingVectorizer):
             vec_meta["vocabulary"] = vec.get_feature_names_out().tolist()

@@ -85,6 +85,51 @@ def test_tsv_and_folder_loaders(tmp_path):
     assert load_lines(lines) == ["one", "two"]
 
 
+SMS = [("ham", "See you at noon then"), ("spam", "WIN a free prize today"),
+       ("ham", "Running late, start without me"), ("spam", "Claim your reward now"),
+       ("ham", "Can you buy milk on the way"), ("spam", "You have been selected, call now"),
+       ("ham", "The meeting moved to five")]
+
+
+def write_rows(path, rows, first=None):
+    lines = ([first] if first else []) + [f"{a}\t{b}" for a, b in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("first", ["label\ttext", "v1\tv2", "Category\tMessage",
+                                   "class\tdocument"])
+def test_tsv_header_line_is_not_a_class(tmp_path, first):
+    path = write_rows(tmp_path / "sms.tsv", SMS, first)
+    texts, labels = load_tsv(path)
+    assert sorted(set(labels)) == ["ham", "spam"]
+    assert texts == [text for _, text in SMS]
+    # Forced either way.
+    assert load_tsv(path, header=False)[1][0] == first.split("\t")[0]
+    no_header = write_rows(tmp_path / "plain.tsv", SMS)
+    assert load_tsv(no_header, header=True)[0] == texts[1:]
+
+
+def test_tsv_first_line_kept_when_it_is_data(tmp_path):
+    # One-word cells, but the label recurs below: data, not a header.
+    rows = [("spam", "text")] + SMS
+    assert load_tsv(write_rows(tmp_path / "a.tsv", rows))[1][0] == "spam"
+    rows = [("sports", "Goal!")] + [("sports", "A late winner"), ("weather", "Rain again")]
+    assert len(load_tsv(write_rows(tmp_path / "b.tsv", rows))[0]) == 3
+
+
+def test_swapped_columns_give_a_clear_error(tmp_path):
+    path = write_rows(tmp_path / "swapped.tsv", [(text, label) for label, text in SMS],
+                      first="text\tlabel")
+    with pytest.raises(ValueError, match=r"columns look swapped.*--columns text-label"):
+        load_tsv(path)
+    texts, labels = load_tsv(path, columns="text-label")
+    assert sorted(set(labels)) == ["ham", "spam"] and len(texts) == len(SMS)
+    assert load_dataset(path, columns="text-label") == (texts, labels)
+    with pytest.raises(ValueError, match="columns must be"):
+        load_tsv(path, columns="both")
+
+
 @pytest.mark.parametrize("content, match", [
     ("ham\thello\nno tab here\n", "line 2: expected 'label<TAB>text'"),
     ("ham\t   \n", "line 1: empty text"),

@@ -207,9 +207,13 @@ def test_save_load_round_trip(tmp_path, corpus, vectorizer):
                                     [0.0, 2.0, 0.0, 2.0, 0.0, 2.0]])
 def test_round_trip_keeps_label_types(tmp_path, labels):
     texts = ["rain again", "goal scored", "oven on", "goal again", "rain today", "oven hot"]
-    model = TextClassifier(CountVectorizer()).fit(texts, labels)
+    weights = {labels[0]: 2.0, labels[1]: 0.5}
+    classifier = LogisticRegression(C=3.0, class_weight=weights, penalty=None, max_iter=500)
+    model = TextClassifier(CountVectorizer(stop_words="english"), classifier).fit(texts, labels)
     loaded = TextClassifier.load(model.save(tmp_path / "m"))
     assert loaded.classes_.dtype == model.classes_.dtype
+    assert loaded.classifier.get_params() == classifier.get_params()
+    assert loaded.vectorizer.get_params() == model.vectorizer.get_params()
     np.testing.assert_array_equal(loaded.predict(texts), model.predict(texts))
 
 

@@ -38,7 +38,6 @@ import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -232,6 +231,33 @@ def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     return weight
 
 
+def _class_weights(class_weight: dict | str, classes: np.ndarray, codes: np.ndarray,
+                   weight: np.ndarray) -> np.ndarray:
+    """The weight of each class, shape (n_classes,).
+
+    ``"balanced"``: ``sum(weight) / (n_classes * weighted count of the class)``, the
+    weighted form of ``n_samples / (n_classes * count)``; a class whose samples all weigh
+    zero gets zero. A dict gives some classes a weight; the others keep 1.
+    """
+    if isinstance(class_weight, str):  # "balanced", checked by _check_params
+        counts = np.bincount(codes, weights=weight, minlength=classes.size)
+        factors = np.zeros(classes.size)
+        present = counts > 0
+        factors[present] = counts.sum() / (classes.size * counts[present])
+        return factors
+    known = {label: i for i, label in enumerate(classes.tolist())}
+    unknown = [label for label in class_weight if label not in known]
+    if unknown:
+        raise ValueError(f"class_weight names classes absent from y: {unknown!r} "
+                         f"(the classes are {classes.tolist()!r})")
+    factors = np.ones(classes.size)
+    for label, value in class_weight.items():
+        factors[known[label]] = value
+    if not (np.isfinite(factors).all() and np.all(factors >= 0)):
+        raise ValueError(f"class weights must be finite and non-negative, got {class_weight!r}")
+    return factors
+
+
 class LogisticRegression(ClassifierMixin, BaseEstimator):
     r"""Logistic regression with an optional L2 penalty, fitted by AD-driven solvers.
 
@@ -385,8 +411,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"contain only 1 class: {(weighted if weighted.size else classes)[0]!r}"
             )
         if self.class_weight is not None:
-            weight = weight * compute_class_weight(
-                self.class_weight, classes=classes, y=y, sample_weight=weight)[codes]
+            weight = weight * _class_weights(self.class_weight, classes, codes, weight)[codes]
         weight_sum = float(np.sum(weight))
 
         binary = classes.size == 2

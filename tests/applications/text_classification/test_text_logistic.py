@@ -179,6 +179,16 @@ def test_errors(corpus):
         LogisticRegression().fit(X, y, sample_weight=-np.ones(X.shape[0]))
     with pytest.raises(ValueError, match="non-zero"):
         LogisticRegression().fit(X, y, sample_weight=np.zeros(X.shape[0]))
+    with pytest.raises(ValueError, match="absent from y: \\['opera'\\]"):
+        LogisticRegression(class_weight={"opera": 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight must be"):
+        LogisticRegression(class_weight="even").fit(X, y)
+    with pytest.raises(ValueError, match="2 classes with non-zero weight"):
+        LogisticRegression().fit(X, y, sample_weight=(y == "sports").astype(float))
+    # A class whose samples all weigh zero drops out of "balanced" instead of giving NaN.
+    model = LogisticRegression(class_weight="balanced").fit(
+        X, y, sample_weight=(y != "sports").astype(float))
+    assert np.isfinite(model.coef_).all() and model.result_.success
     with pytest.raises(ValueError, match="C must be"):
         LogisticRegression(C=0.0).fit(X, y)
     with pytest.raises(ValueError, match="solver"):

@@ -316,6 +316,9 @@ def write_model(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.nda
     dtype so that loading gives back the same labels.
     """
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"cannot save the model: {path} is an existing file, and a "
+                              "model is a folder")
     path.mkdir(parents=True, exist_ok=True)
     meta = json.loads(json.dumps(meta, default=_no_json))  # deep copy; fails early
     doc = {"format": MODEL_FORMAT, "version": MODEL_VERSION, **meta}

@@ -263,3 +263,13 @@ def test_pipeline_errors(corpus):
         model.predict("just one string")
     with pytest.raises(RuntimeError, match="not fitted"):
         TextClassifier().save("never-written")
+
+
+def test_save_onto_a_file_is_a_clear_error(tmp_path, corpus):
+    texts, labels = corpus
+    model = TextClassifier().fit(texts[:60], labels[:60])
+    occupied = tmp_path / "model"
+    occupied.write_text("not a model", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="is an existing file, and a model is a folder"):
+        model.save(occupied)
+    assert occupied.read_text(encoding="utf-8") == "not a model"

@@ -413,6 +413,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             weight = weight * _class_weights(self.class_weight, classes, codes, weight)[codes]
         weight_sum = float(np.sum(weight))
+        if not weight_sum > 0:
+            raise ValueError("the class weights give every sample zero weight")
 
         binary = classes.size == 2
         width = () if binary else (classes.size,)

@@ -153,6 +153,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs:  # the hot path: np.sin(x), x + y
         impl = HANDLED_UFUNCS.get(ufunc)
         if type(impl) is Primitive:
+            if len(inputs) == 1:  # the tracer is self: no level to compare
+                return self._trace.process(impl, inputs, NO_KWARGS)
             return bind(impl, inputs, NO_KWARGS)
         if impl is not None:
             return impl(*inputs)

@@ -60,6 +60,8 @@ from ._ndimage_filters import convolve, correlate, correlate1d, gaussian_filter
 from ._ndimage_interpolation import map_coordinates, zoom
 from ._ndimage_prefilter import spline_filter
 
+from .._registry import ALTERNATIVES
+
 __all__ = [
     "map_coordinates",
     "spline_filter",
@@ -69,3 +71,7 @@ __all__ = [
     "gaussian_filter",
     "zoom",
 ]
+
+for _name in __all__:
+    ALTERNATIVES[f"scipy.ndimage.{_name}"] = f"autodiff.scipy.ndimage.{_name}"
+del _name

@@ -315,3 +315,12 @@ def test_linearize_with_pytrees_and_constant_outputs():
     tangent = f_jvp({"w": np.array([1.0, 0.0]), "b": np.array(1.0)})
     np.testing.assert_allclose(tangent[0], [0.5 + 1.0, 2.0])
     np.testing.assert_array_equal(tangent[1], 0.0)
+
+
+def test_readme_coverage_table_is_generated_from_the_registry():
+    from autodiff import coverage
+
+    text = (ROOT / "README.md").read_text()
+    start, end = text.index(coverage.START), text.index(coverage.END)
+    assert text[start + len(coverage.START):end].strip() == coverage.coverage_table().strip(), (
+        "README's coverage table is stale: run python -m autodiff.coverage --write README.md")

@@ -13,7 +13,19 @@ import numpy as _np
 
 from .. import _registry
 from .._registry import UnsupportedFunctionError
-from . import _constants, _elementwise, _indexing, _products, _reductions, _shape, linalg
+from . import (
+    _arrays,
+    _calculus,
+    _constants,
+    _elementwise,
+    _indexing,
+    _products,
+    _reductions,
+    _shape,
+    _sorting,
+    linalg,
+)
+from ._arrays import c_, r_
 from ._constants import array, asarray, stop_gradient
 from ._indexing import index_add, index_update
 from ._reductions import logsumexp

@@ -56,11 +56,10 @@ Examples
 array([ 3.,  8., 14., 20., 23.])
 """
 
+from .._registry import ALTERNATIVES
 from ._ndimage_filters import convolve, correlate, correlate1d, gaussian_filter
 from ._ndimage_interpolation import map_coordinates, zoom
 from ._ndimage_prefilter import spline_filter
-
-from .._registry import ALTERNATIVES
 
 __all__ = [
     "map_coordinates",

@@ -8,9 +8,8 @@ n-D and multichannel, with edge weighting and bias fields, and active contours (
 """
 
 from ._image import SegmentationWarning
-from ._model import chan_vese_energy
 from ._result import SegmentResult
-from ._two_phase import default_weight, segment
+from ._two_phase import default_weight, energy, segment
 
 __all__ = ["segment", "default_weight", "SegmentResult", "SegmentationWarning",
-           "chan_vese_energy"]
+           "energy"]

@@ -82,8 +82,11 @@ def fit_model(f: np.ndarray, mask: np.ndarray, valid: np.ndarray, *, basis: np.n
     inside, outside = mask & valid, ~mask & valid
     if basis is None:
         flat = f.reshape(channels, -1)
-        c1 = flat[:, inside.ravel()].mean(axis=1) if inside.any() else np.zeros(channels)
-        c2 = flat[:, outside.ravel()].mean(axis=1) if outside.any() else np.zeros(channels)
+        n_in, n_out = np.count_nonzero(inside), np.count_nonzero(outside)
+        total = flat @ valid.ravel().astype(np.float64)
+        sum_in = flat @ inside.ravel().astype(np.float64)
+        c1 = sum_in / n_in if n_in else np.zeros(channels)
+        c2 = (total - sum_in) / n_out if n_out else np.zeros(channels)
         return Model(c1, c2)
     idx = _sample(valid)
     phi = basis.reshape(len(basis), -1)[:, idx].T  # (n, P)
@@ -130,6 +133,12 @@ def previous_coef(model: Model, channel: int, basis: np.ndarray) -> np.ndarray:
 def data_term(f: np.ndarray, valid: np.ndarray, model: Model) -> np.ndarray:
     r"""Region competition ``r = sum_c (f - m_1)^2 - (f - m_2)^2`` (0 at invalid pixels):
     negative where phase 1 fits better."""
+    if model.bias is None:  # linear in f: sum_c (c2 - c1) (2 f - c1 - c2)
+        diff = model.outside - model.inside
+        r = 2.0 * np.tensordot(diff, f, axes=1)
+        r -= float(diff @ (model.inside + model.outside))
+        r[~valid] = 0.0
+        return r
     m1, m2 = model.phase_images(f.ndim - 1)
     r = ((f - m1) ** 2 - (f - m2) ** 2).sum(axis=0)
     r[~valid] = 0.0
@@ -140,9 +149,11 @@ def chan_vese_energy(mask: np.ndarray, f: np.ndarray, valid: np.ndarray, model: 
                      weight: float, edge_map: np.ndarray | None = None) -> float:
     """The Chan-Vese energy of ``mask`` (module docstring), float64."""
     m1, m2 = model.phase_images(f.ndim - 1)
-    fit1 = ((f - m1) ** 2).sum(axis=0)
     fit2 = ((f - m2) ** 2).sum(axis=0)
-    data = float(np.where(mask, fit1, fit2)[valid].sum())
+    fit2[~valid] = 0.0
+    # sum over phase 2 of fit2 + sum over phase 1 of fit1 = sum fit2 + sum over phase 1 of r
+    data = float(fit2.sum()) + float(data_term(f, valid, model).ravel()
+                                     @ mask.ravel().astype(np.float64))
     return data + weight * perimeter(mask, edge_map)
 
 

@@ -39,12 +39,12 @@ from ._model import (
 )
 from ._result import SegmentResult
 
-__all__ = ["segment", "default_weight", "edge_map"]
+__all__ = ["segment", "default_weight", "edge_map", "energy"]
 
 #: Primal-dual iterations per round when ``tol = 0`` (a fixed schedule).
 FIXED_ROUND = 50
 #: Default-weight rule ``w = WEIGHT_NOISE * sigma * |c1 - c2| + WEIGHT_FLOOR * |c1 - c2|^2``.
-WEIGHT_NOISE = 2.0
+WEIGHT_NOISE = 1.5
 WEIGHT_FLOOR = 0.02
 
 
@@ -56,7 +56,7 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
 
     with :math:`\hat\sigma` the noise level estimated from the finest wavelet band
     (:func:`applications.denoising.estimate_noise`), :math:`c_1, c_2` the phase means of
-    the initial (Otsu) partition, :math:`\kappa = 2`, :math:`\rho = 0.02`.  Both terms scale
+    the initial (Otsu) partition, :math:`\kappa = 1.5`, :math:`\rho = 0.02`.  Both terms scale
     like the data term (intensity squared), so the rule is invariant to the intensity
     scale; noise calls for a proportionally smoother boundary, and the floor keeps a clean
     image's boundary from following single-pixel artefacts.
@@ -78,6 +78,42 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
     f = _fill_invalid(f, valid)
     mask = initial_mask(f, valid, init)
     return _weight_rule(f, fit_model(f, mask, valid, basis=None))
+
+
+def energy(image: np.ndarray, mask: np.ndarray, weight: float, *,
+           channel_axis: int | None = None, edge_weight: float = 0.0) -> float:
+    r"""The Chan-Vese energy of a mask, with the phase means that minimise it.
+
+    .. math:: E(\Omega) = w \sum_i g_i |(\nabla 1_\Omega)_i|
+              + \sum_{i \in \Omega} \|f_i - c_1\|^2 + \sum_{i \notin \Omega} \|f_i - c_2\|^2
+
+    (forward differences, isotropic; :math:`g` as in :func:`segment`).  Any segmenter's
+    output can be scored with it, at the same weight, to compare energies.
+
+    Parameters
+    ----------
+    image : ndarray
+        As for :func:`segment`.
+    mask : ndarray of bool, the image's spatial shape
+        Phase 1 (either polarity gives the same energy).
+    weight : float
+        :math:`w`.
+    channel_axis : int or None, optional
+    edge_weight : float, optional
+
+    Returns
+    -------
+    float
+    """
+    f, valid = prepare_image(image, channel_axis)
+    f = _fill_invalid(f, valid)
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != f.shape[1:]:
+        raise ValueError(f"mask has shape {mask.shape}, the image's spatial shape is "
+                         f"{f.shape[1:]}")
+    g = edge_map(f, edge_weight) if edge_weight > 0 else None
+    model = fit_model(f, mask, valid, basis=None)
+    return chan_vese_energy(mask, f, valid, model, _non_negative(weight, "weight"), g)
 
 
 def _weight_rule(f: np.ndarray, model: Model) -> float:
@@ -153,7 +189,7 @@ def object_is_phase_one(mask: np.ndarray, model: Model) -> bool:
 def segment(image: np.ndarray, *, weight: float | None = None,
             channel_axis: int | None = None, edge_weight: float = 0.0,
             bias_degree: int = 0,
-            bias_model: Literal["multiplicative", "additive"] = "multiplicative",
+            bias_model: Literal["additive", "multiplicative"] = "additive",
             init: np.ndarray | str = "auto", tol: float = 1e-3, max_iter: int = 2000,
             progress: bool = False,
             return_info: bool = False) -> np.ndarray | SegmentResult:
@@ -192,8 +228,9 @@ def segment(image: np.ndarray, *, weight: float | None = None,
         mean)`` (geodesic length), so boundaries snap to edges.  0 (default): plain length.
     bias_degree : int, optional
         Degree of a smooth polynomial bias field (0, default: piecewise-constant model).
-    bias_model : {"multiplicative", "additive"}, optional
-        ``f ~ b(x) c_j`` (illumination, MRI bias) or ``f ~ b(x) + c_j``.
+    bias_model : {"additive", "multiplicative"}, optional
+        ``f ~ b(x) + c_j`` (default: one joint linear least-squares fit) or ``f ~ b(x) c_j``
+        (illumination, MRI bias; fitted by alternation, so it can stop in a local fit).
     init : "auto" or ndarray of bool, optional
         Initial partition (spatial shape): ``"auto"`` thresholds the first principal
         component of the pixel values with Otsu's method.
@@ -255,7 +292,10 @@ def segment(image: np.ndarray, *, weight: float | None = None,
                       "they are labelled from their neighbours", SegmentationWarning,
                       stacklevel=2)
         f = _fill_invalid(f, valid)
-    if not isinstance(init, str):
+    if isinstance(init, str):
+        if init != "auto":
+            raise ValueError(f"init must be 'auto' or a boolean mask, got {init!r}")
+    else:
         init = check_init_mask(init, spatial)
     if np.ptp(f[:, valid], axis=1).max() == 0:
         warnings.warn("image is constant: there is nothing to segment; returning an "
@@ -263,13 +303,14 @@ def segment(image: np.ndarray, *, weight: float | None = None,
         mask = np.zeros(spatial, bool)
         model = fit_model(f, mask, valid, basis=None)
         return _finish(mask, None, model, weight or 0.0, [0.0], 0, 0, np.nan, 0.0, True,
-                       "constant image", start, return_info, swap=True)
+                       "constant image", start, return_info, swap=False)
 
     basis = polynomial_basis(spatial, int(bias_degree)) if bias_degree > 0 else None
-    mask = initial_mask(f, valid, init)
+    otsu = initial_mask(f, valid, "auto") if weight is None or isinstance(init, str) else None
+    if weight is None:  # from the Otsu partition whatever the init: a property of the image
+        weight = _weight_rule(f, fit_model(f, otsu, valid, basis=None))
+    mask = otsu if isinstance(init, str) else init
     model = fit_model(f, mask, valid, basis=None)
-    if weight is None:
-        weight = _weight_rule(f, model)
     if basis is not None:
         model = fit_model(f, mask, valid, basis=basis, kind=bias_model)
     g = edge_map(f, edge_weight) if edge_weight > 0 else None
@@ -287,20 +328,26 @@ def segment(image: np.ndarray, *, weight: float | None = None,
 
     ws, used, rounds, level = None, 0, 0, None
     gap = rel_gap = 0.0
-    converged, degenerate = False, False
+    converged, degenerate, stalled = False, False, False
+    previous_level = None
+    settled = tol == 0
     try:
         while used < max_iter:
-            r = data_term(f, valid, model).astype(np.float32)
+            r64 = data_term(f, valid, model)
             budget = max_iter - used if tol > 0 else min(FIXED_ROUND, max_iter - used)
             if weight == 0:  # no length term: the minimiser is the sign of r
-                level, used, gap, rel_gap = -r, used + 1, 0.0, 0.0
+                level, used, gap, rel_gap = -r64, used + 1, 0.0, 0.0
                 bar.update(1)
             else:
+                r = r64.astype(np.float32)
                 if ws is None:
                     ws = Workspace(np.ascontiguousarray(-r), grid, tv_weight)
                 else:
                     np.negative(r, out=ws.f)
-                level, check = solve_fista(ws, tol, budget, tick)
+                # Inexact alternation: while the partition still moves, a looser gap will
+                # do; the last round is always solved to ``tol``.
+                inner_tol = tol if settled else min(10 * tol, 1e-2)
+                level, check = solve_fista(ws, inner_tol, budget, tick)
                 used += check.nit
                 gap, rel_gap = check.gap, check.rel_gap
             rounds += 1
@@ -310,9 +357,20 @@ def segment(image: np.ndarray, *, weight: float | None = None,
                 mask = new_mask
                 break
             changed = int(np.count_nonzero(new_mask != mask))
-            mask = new_mask
-            model = fit_model(f, mask, valid, basis=basis, kind=bias_model, previous=model)
-            energies.append(chan_vese_energy(mask, f, valid, model, weight, g))
+            if not settled and changed <= 0.01 * mask.size:
+                settled = True
+                if tol > 0 and rel_gap > tol:  # re-solve this round to tol before judging
+                    continue
+            new_model = fit_model(f, new_mask, valid, basis=basis, kind=bias_model,
+                                  previous=model)
+            new_energy = chan_vese_energy(new_mask, f, valid, new_model, weight, g)
+            if new_energy > energies[-1] and rounds > 1:
+                # Isotropic discrete TV has no exact coarea formula: near convergence the
+                # thresholded minimiser can be a hair worse.  Keep the better partition.
+                level, stalled = previous_level, True
+                break
+            mask, model, previous_level = new_mask, new_model, level.copy()
+            energies.append(new_energy)
             decrease = (energies[-2] - energies[-1]) / max(abs(energies[-1]), 1e-300)
             if tol > 0 and rel_gap <= tol and (changed == 0 or decrease <= tol * 1e-2):
                 converged = True
@@ -327,6 +385,8 @@ def segment(image: np.ndarray, *, weight: float | None = None,
         success, message = True, "single phase"
     elif converged:
         success, message = True, "energy and duality gap below tol"
+    elif stalled:
+        success, message = True, "energy stopped decreasing"
     elif tol == 0:
         success, message = True, f"fixed iteration count (tol=0, max_iter={max_iter})"
     else:

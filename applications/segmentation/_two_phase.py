@@ -38,6 +38,7 @@ from ._model import (
     polynomial_basis,
 )
 from ._result import SegmentResult
+from ._statistics import noise_level, otsu_threshold
 
 __all__ = ["segment", "default_weight", "edge_map", "energy"]
 
@@ -55,7 +56,7 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
     .. math:: w = \kappa\, \hat\sigma\, \|c_1 - c_2\| + \rho\, \|c_1 - c_2\|^2
 
     with :math:`\hat\sigma` the noise level estimated from the finest wavelet band
-    (:func:`applications.denoising.estimate_noise`), :math:`c_1, c_2` the phase means of
+    (Donoho's wavelet estimator, as :func:`applications.denoising.estimate_noise`), :math:`c_1, c_2` the phase means of
     the initial (Otsu) partition, :math:`\kappa = 1.5`, :math:`\rho = 0.02`.  Both terms scale
     like the data term (intensity squared), so the rule is invariant to the intensity
     scale; noise calls for a proportionally smoother boundary, and the floor keeps a clean
@@ -117,12 +118,8 @@ def energy(image: np.ndarray, mask: np.ndarray, weight: float, *,
 
 
 def _weight_rule(f: np.ndarray, model: Model) -> float:
-    from applications.denoising import estimate_noise
-
     contrast = float(np.linalg.norm(model.inside - model.outside))
-    shape = f.shape[1:]
-    sigma = estimate_noise(f, channel_axis=0) if min(shape) >= 2 and f.ndim > 1 else 0.0
-    sigma *= np.sqrt(f.shape[0])  # noise norm of the channel vector
+    sigma = noise_level(f) * np.sqrt(f.shape[0])  # noise norm of the channel vector
     return WEIGHT_NOISE * sigma * contrast + WEIGHT_FLOOR * contrast ** 2
 
 
@@ -145,8 +142,6 @@ def initial_mask(f: np.ndarray, valid: np.ndarray, init: object) -> np.ndarray:
     if isinstance(init, str):
         if init != "auto":
             raise ValueError(f"init must be 'auto' or a boolean mask, got {init!r}")
-        from skimage.filters import threshold_otsu
-
         values = f[:, valid]
         centred = values - values.mean(axis=1, keepdims=True)
         if len(f) > 1:
@@ -155,7 +150,7 @@ def initial_mask(f: np.ndarray, valid: np.ndarray, init: object) -> np.ndarray:
         else:
             direction = np.ones(1)
         projection = np.tensordot(direction, f, axes=1)
-        threshold = threshold_otsu(projection[valid])
+        threshold = otsu_threshold(projection[valid])
         mask = projection > threshold
         if mask[valid].all() or not mask[valid].any():
             mask = projection >= threshold

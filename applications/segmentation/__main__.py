@@ -167,6 +167,8 @@ def run(args: argparse.Namespace) -> None:
         raise CliError(f"--max-iter must be >= 1, got {args.max_iter}")
     if args.phases < 2:
         raise CliError(f"--phases must be >= 2, got {args.phases}")
+    channel_option = channel_axis_of(np.zeros((1, 1)), args.channel_axis, None)  # validates
+    del channel_option
     truth = None
     if args.image is None:
         from ._sample import horse, noisy_case

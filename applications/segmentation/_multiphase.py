@@ -141,7 +141,7 @@ def segment_multiphase(image: np.ndarray, n_phases: int, *, weight: float | None
     -------
     ndarray of int or SegmentResult
         Labels ``0 .. n_phases - 1`` ordered by increasing mean intensity (averaged over
-        channels): 0 is the darkest phase.
+        channels, to 1e-6; ties by the mean of channel 0, then 1...): 0 is the darkest.
 
     Examples
     --------
@@ -274,7 +274,9 @@ def segment_multiphase(image: np.ndarray, n_phases: int, *, weight: float | None
                                    "the stopping rule was met")
         warnings.warn(f"segment_multiphase: {message}; returning the current labels",
                       SegmentationWarning, stacklevel=2)
-    order = np.argsort(means.mean(axis=1), kind="stable")
+    # by mean over channels (to 1e-6), ties broken by channel 0, 1, ...
+    keys = [means[:, c] for c in range(means.shape[1])][::-1]
+    order = np.lexsort(keys + [np.round(means.mean(axis=1), 6)])
     rank = np.empty_like(order)
     rank[order] = np.arange(n_phases)
     labels = rank[labels]

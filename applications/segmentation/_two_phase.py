@@ -56,8 +56,9 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
     .. math:: w = \kappa\, \hat\sigma\, \|c_1 - c_2\| + \rho\, \|c_1 - c_2\|^2
 
     with :math:`\hat\sigma` the noise level estimated from the finest wavelet band
-    (Donoho's wavelet estimator, as :func:`applications.denoising.estimate_noise`), :math:`c_1, c_2` the phase means of
-    the initial (Otsu) partition, :math:`\kappa = 1.5`, :math:`\rho = 0.02`.  Both terms scale
+    (Donoho's estimator, as :func:`applications.denoising.estimate_noise`), :math:`c_1, c_2`
+    the phase means of the initial (Otsu) partition, :math:`\kappa = 1.5`,
+    :math:`\rho = 0.02`.  Both terms scale
     like the data term (intensity squared), so the rule is invariant to the intensity
     scale; noise calls for a proportionally smoother boundary, and the floor keeps a clean
     image's boundary from following single-pixel artefacts.

@@ -49,8 +49,7 @@ WEIGHT_NOISE = 1.5
 WEIGHT_FLOOR = 0.02
 
 
-def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
-                   init: np.ndarray | str = "auto") -> float:
+def default_weight(image: np.ndarray, *, channel_axis: int | None = None) -> float:
     r"""The length weight :func:`segment` uses when none is given.
 
     .. math:: w = \kappa\, \hat\sigma\, \|c_1 - c_2\| + \rho\, \|c_1 - c_2\|^2
@@ -69,8 +68,6 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
         As for :func:`segment`.
     channel_axis : int or None, optional
         Axis of the channels.
-    init : "auto" or ndarray of bool, optional
-        The partition the means come from.
 
     Returns
     -------
@@ -78,7 +75,7 @@ def default_weight(image: np.ndarray, *, channel_axis: int | None = None,
     """
     f, valid = prepare_image(image, channel_axis)
     f = _fill_invalid(f, valid)
-    mask = initial_mask(f, valid, init)
+    mask = initial_mask(f, valid, "auto")
     return _weight_rule(f, fit_model(f, mask, valid, basis=None))
 
 

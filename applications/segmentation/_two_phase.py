@@ -183,8 +183,8 @@ def segment(image: np.ndarray, *, weight: float | None = None,
             channel_axis: int | None = None, edge_weight: float = 0.0,
             bias_degree: int = 0,
             bias_model: Literal["additive", "multiplicative"] = "additive",
-            init: np.ndarray | str = "auto", tol: float = 1e-3, max_iter: int = 2000,
-            progress: bool = False,
+            init: np.ndarray | str = "auto", means: np.ndarray | None = None,
+            tol: float = 1e-3, max_iter: int = 2000, progress: bool = False,
             return_info: bool = False) -> np.ndarray | SegmentResult:
     r"""Two-phase segmentation by the convex relaxation of Chan-Vese, n-D, gray or colour.
 
@@ -227,6 +227,11 @@ def segment(image: np.ndarray, *, weight: float | None = None,
     init : "auto" or ndarray of bool, optional
         Initial partition (spatial shape): ``"auto"`` thresholds the first principal
         component of the pixel values with Otsu's method.
+    means : array_like, shape (2,) or (2, C), optional
+        Fixed intensities ``(object, background)`` per channel: one convex problem, solved
+        to its global minimum (no refit, no polarity rule: the object is the phase of
+        ``means[0]``).  For tiled processing with global intensities; not with
+        ``bias_degree``.
     tol : float, optional
         Stop when the relative duality gap of the convex subproblem and the relative
         decrease of the energy in one round are both below ``tol``.  ``tol=0`` runs
@@ -298,13 +303,25 @@ def segment(image: np.ndarray, *, weight: float | None = None,
         return _finish(mask, None, model, weight or 0.0, [0.0], 0, 0, np.nan, 0.0, True,
                        "constant image", start, return_info, swap=False)
 
+    fixed = means is not None
+    if fixed:
+        fixed_means = np.asarray(means, dtype=np.float64)
+        if fixed_means.size != 2 * f.shape[0] or not np.isfinite(fixed_means).all():
+            raise ValueError(f"means must be finite, shape (2, {f.shape[0]}) (object, "
+                             f"background per channel), got shape {np.shape(means)}")
+        fixed_means = fixed_means.reshape(2, -1)
+        if bias_degree > 0:
+            raise ValueError("means (fixed intensities) cannot be combined with bias_degree")
     basis = polynomial_basis(spatial, int(bias_degree)) if bias_degree > 0 else None
     otsu = initial_mask(f, valid, "auto") if weight is None or isinstance(init, str) else None
     if weight is None:  # from the Otsu partition whatever the init: a property of the image
-        weight = _weight_rule(f, fit_model(f, otsu, valid, basis=None))
+        weight = _weight_rule(f, Model(fixed_means[0], fixed_means[1]) if fixed
+                              else fit_model(f, otsu, valid, basis=None))
     mask = otsu if isinstance(init, str) else init
     model = fit_model(f, mask, valid, basis=None)
-    if basis is not None:
+    if fixed:
+        model = Model(fixed_means[0], fixed_means[1])
+    elif basis is not None:
         model = fit_model(f, mask, valid, basis=basis, kind=bias_model)
     g = edge_map(f, edge_weight) if edge_weight > 0 else None
     energies = [chan_vese_energy(mask, f, valid, model, weight, g)]
@@ -327,7 +344,8 @@ def segment(image: np.ndarray, *, weight: float | None = None,
     try:
         while used < max_iter:
             r64 = data_term(f, valid, model)
-            budget = max_iter - used if tol > 0 else min(FIXED_ROUND, max_iter - used)
+            budget = (max_iter - used if tol > 0 or fixed
+                      else min(FIXED_ROUND, max_iter - used))
             if weight == 0:  # no length term: the minimiser is the sign of r
                 level, used, gap, rel_gap = -r64, used + 1, 0.0, 0.0
                 bar.update(1)
@@ -339,7 +357,7 @@ def segment(image: np.ndarray, *, weight: float | None = None,
                     np.negative(r, out=ws.f)
                 # Inexact alternation: while the partition still moves, a looser gap will
                 # do; the last round is always solved to ``tol``.
-                inner_tol = tol if settled else min(10 * tol, 1e-2)
+                inner_tol = tol if settled or fixed else min(10 * tol, 1e-2)
                 level, check = solve_fista(ws, inner_tol, budget, tick)
                 used += check.nit
                 gap, rel_gap = check.gap, check.rel_gap
@@ -349,6 +367,10 @@ def segment(image: np.ndarray, *, weight: float | None = None,
                 degenerate = True
                 mask = new_mask
                 break
+            if fixed:
+                mask, converged = new_mask, tol > 0 and rel_gap <= tol
+                energies.append(chan_vese_energy(mask, f, valid, model, weight, g))
+                break
             changed = int(np.count_nonzero(new_mask != mask))
             if not settled and changed <= 0.01 * mask.size:
                 settled = True
@@ -357,7 +379,7 @@ def segment(image: np.ndarray, *, weight: float | None = None,
             new_model = fit_model(f, new_mask, valid, basis=basis, kind=bias_model,
                                   previous=model)
             new_energy = chan_vese_energy(new_mask, f, valid, new_model, weight, g)
-            if new_energy > energies[-1] and rounds > 1:
+            if new_energy > energies[-1] and previous_level is not None:
                 # Isotropic discrete TV has no exact coarea formula: near convergence the
                 # thresholded minimiser can be a hair worse.  Keep the better partition.
                 level, stalled = previous_level, True
@@ -380,14 +402,14 @@ def segment(image: np.ndarray, *, weight: float | None = None,
         success, message = True, "energy and duality gap below tol"
     elif stalled:
         success, message = True, "energy stopped decreasing"
-    elif tol == 0:
+    elif tol == 0 and (fixed or used >= max_iter):
         success, message = True, f"fixed iteration count (tol=0, max_iter={max_iter})"
     else:
         success, message = False, (f"iteration budget (max_iter={max_iter}) exhausted before "
                                    "the stopping rule was met")
         warnings.warn(f"segment: {message}; returning the current mask (relative gap "
                       f"{rel_gap:.1e})", SegmentationWarning, stacklevel=2)
-    swap = not object_is_phase_one(mask, model)
+    swap = not fixed and not object_is_phase_one(mask, model)
     return _finish(mask, level, model, weight, energies, used, rounds, gap, rel_gap, success,
                    message, start, return_info, swap=swap)
 

@@ -191,3 +191,17 @@ def test_rgb_without_channel_axis_warns():
     image = np.random.default_rng(0).random((32, 32, 3))
     with pytest.warns(SegmentationWarning, match="channel_axis=-1"):
         segment(image, weight=0.01)
+
+
+def test_fixed_means_solve_one_convex_problem(star_case):
+    """Given intensities: the global minimiser for them, object = phase of means[0]."""
+    res = segment(star_case.image, means=[0.3, 0.7], weight=0.1, tol=1e-5, max_iter=5000,
+                  return_info=True)
+    assert res.success and res.rounds == 1 and res.rel_gap <= 1e-5
+    assert dice(~res.mask, star_case.truth) > 0.97  # the background was named first
+    np.testing.assert_allclose(res.means[:, 0], [0.3, 0.7])
+    # the same problem on a tile: same labels inside the tile, away from its cut edges
+    tile = segment(star_case.image[:60], means=[0.3, 0.7], weight=0.1, tol=0, max_iter=400)
+    assert (tile[:50] == res.mask[:50]).mean() > 0.995
+    with pytest.raises(ValueError, match="means"):
+        segment(star_case.image, means=[0.3, 0.7, 0.1])

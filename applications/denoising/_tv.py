@@ -123,7 +123,7 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
         Stop when the duality gap is below ``tol`` times the energy: the returned energy
         is then certified to be within a factor ``1 + tol`` of the optimum.  For float32
         images, values below about ``1e-5`` are not reachable (rounding).  ``tol=0`` runs
-        exactly ``max_iter`` iterations (``success`` is then False).
+        exactly ``max_iter`` iterations (a fixed schedule, reported as a success).
     max_iter : int, optional
         Iteration budget.
     progress : bool, optional
@@ -200,8 +200,9 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
     solved = all(ch.rel_gap <= tol for ch in checks)
     if not return_info:
         return u
-    success = solved
-    message = ("relative duality gap below tol" if success
+    success = solved or tol == 0
+    message = ("fixed iteration count (tol=0)" if tol == 0
+               else "relative duality gap below tol" if success
                else "iteration budget exhausted before the gap reached tol")
     return DenoiseResult(image=u, energy=check.energy, nit=check.nit,
                          time=time.perf_counter() - start, success=success, message=message,

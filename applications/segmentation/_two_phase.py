@@ -140,10 +140,11 @@ def initial_mask(f: np.ndarray, valid: np.ndarray, init: object) -> np.ndarray:
     if isinstance(init, str):
         if init != "auto":
             raise ValueError(f"init must be 'auto' or a boolean mask, got {init!r}")
-        values = f[:, valid]
-        centred = values - values.mean(axis=1, keepdims=True)
         if len(f) > 1:
-            _, vecs = np.linalg.eigh(centred @ centred.T)
+            values = f.reshape(len(f), -1) if valid.all() else f[:, valid]
+            mean = values.mean(axis=1)
+            scatter = values @ values.T / values.shape[1] - np.outer(mean, mean)
+            _, vecs = np.linalg.eigh(scatter)
             direction = vecs[:, -1] * np.sign(vecs[:, -1].sum() or 1.0)
         else:
             direction = np.ones(1)

@@ -205,3 +205,15 @@ def test_fixed_means_solve_one_convex_problem(star_case):
     assert (tile[:50] == res.mask[:50]).mean() > 0.995
     with pytest.raises(ValueError, match="means"):
         segment(star_case.image, means=[0.3, 0.7, 0.1])
+
+
+def test_edge_weight_keeps_a_slot_that_plain_length_closes():
+    """At a large weight plain length fills a thin slot; geodesic length keeps it open."""
+    truth = np.zeros((80, 80), bool)
+    truth[20:60, 15:65] = True
+    truth[35:45, 15:40] = False
+    image = np.where(truth, 0.7, 0.3) + 0.1 * np.random.default_rng(0).standard_normal(
+        truth.shape)
+    plain = segment(image, weight=1.0)
+    geodesic = segment(image, weight=1.0, edge_weight=5.0)
+    assert dice(geodesic, truth) > 0.99 and dice(plain, truth) < 0.95

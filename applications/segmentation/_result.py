@@ -19,8 +19,9 @@ class SegmentResult:
         The segmentation: True on the object (see the polarity rule of
         :func:`~applications.segmentation.segment`), or the label of each pixel.
     energy : ndarray, shape (rounds + 1,)
-        The Chan-Vese energy after each update of the phase intensities, the initial
-        partition first: non-increasing up to the solver tolerance.
+        The Chan-Vese (Potts) energy after each update of the phase intensities, the initial
+        partition first: non-increasing (a round that would raise it is discarded and ends
+        the run, "energy stopped decreasing").
     means : ndarray, shape (n_phases, C)
         Intensity constants of each phase (object first for two phases), per channel.
     bias : ndarray, shape (C, *spatial), or None

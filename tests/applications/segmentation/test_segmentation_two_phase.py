@@ -217,3 +217,11 @@ def test_edge_weight_keeps_a_slot_that_plain_length_closes():
     plain = segment(image, weight=1.0)
     geodesic = segment(image, weight=1.0, edge_weight=5.0)
     assert dice(geodesic, truth) > 0.99 and dice(plain, truth) < 0.95
+
+
+def test_progress_bar_on_stderr(star_case, capsys):
+    quiet = segment(star_case.image)
+    assert capsys.readouterr().err == ""
+    shown = segment(star_case.image, progress=True)
+    assert "segment" in capsys.readouterr().err
+    np.testing.assert_array_equal(quiet, shown)

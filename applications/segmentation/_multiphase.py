@@ -252,7 +252,7 @@ def segment_multiphase(image: np.ndarray, n_phases: int, *, weight: float | None
             new_labels = u.argmax(axis=0)
             new_means = _means(f, valid, new_labels, means, n_phases)
             new_energy = potts_energy(new_labels, f, valid, new_means, weight, g)
-            if new_energy > energies[-1] and rounds > 1:  # rounding of the relaxation
+            if tol > 0 and new_energy > energies[-1] and rounds > 1:  # relaxation rounding
                 stalled = True
                 break
             labels, means = new_labels, new_means

@@ -21,7 +21,8 @@ class SegmentResult:
     energy : ndarray, shape (rounds + 1,)
         The Chan-Vese (Potts) energy after each update of the phase intensities, the initial
         partition first: non-increasing (a round that would raise it is discarded and ends
-        the run, "energy stopped decreasing").
+        the run, "energy stopped decreasing"), except with ``tol=0``, which runs the whole
+        fixed schedule.
     means : ndarray, shape (n_phases, C)
         Intensity constants of each phase (object first for two phases), per channel.
     bias : ndarray, shape (C, *spatial), or None

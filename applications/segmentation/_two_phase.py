@@ -380,7 +380,7 @@ def segment(image: np.ndarray, *, weight: float | None = None,
             new_model = fit_model(f, new_mask, valid, basis=basis, kind=bias_model,
                                   previous=model)
             new_energy = chan_vese_energy(new_mask, f, valid, new_model, weight, g)
-            if new_energy > energies[-1] and previous_level is not None:
+            if tol > 0 and new_energy > energies[-1] and previous_level is not None:
                 # Isotropic discrete TV has no exact coarea formula: near convergence the
                 # thresholded minimiser can be a hair worse.  Keep the better partition.
                 level, stalled = previous_level, True

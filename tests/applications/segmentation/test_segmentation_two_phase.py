@@ -225,3 +225,9 @@ def test_progress_bar_on_stderr(star_case, capsys):
     shown = segment(star_case.image, progress=True)
     assert "segment" in capsys.readouterr().err
     np.testing.assert_array_equal(quiet, shown)
+
+
+@pytest.mark.parametrize("max_iter", [60, 175])
+def test_tol_zero_never_ends_early(star_case, max_iter):
+    res = segment(star_case.image, tol=0, max_iter=max_iter, return_info=True)
+    assert res.nit == max_iter and res.message.startswith("fixed iteration count")

@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(PY) examples/slides_traces.py
 	$(PY) examples/scipy_minimize.py
 	$(PY) -m applications.denoising --out results/denoising
+	$(PY) -m applications.segmentation --out results/segmentation --overwrite
 	$(PY) -m applications.registration --out results/registration
 	$(PY) -m applications.text_classification train --out results/text_classification
 

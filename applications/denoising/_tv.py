@@ -14,6 +14,7 @@ Every dual-feasible ``q`` certifies ``P(u(q)) - P^\star \le P(u(q)) - D(q) =
 terms that is cheap and accurate to evaluate.  The solvers stop when this gap falls below
 ``tol * P(u(q))``.
 
+The dual solvers live in :mod:`applications._tv` (shared with segmentation).
 ``"fista"`` (default) is the accelerated projected gradient on the dual (Beck and Teboulle's
 FGP) with Chambolle-Dossal momentum and a step 1.25 times the classical one (guarded);
 ``"chambolle"`` is Chambolle's semi-implicit projection iteration (the one scikit-image
@@ -24,15 +25,16 @@ runs), here with the same stopping rule.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._finite_diff import Grid
+from .._tv import _dual
+from .._tv._dual import DUAL_SOLVERS as _DUAL_SOLVERS
+from .._tv._dual import Check as _Check
+from .._tv._dual import Workspace as _Workspace
+from .._tv._grid import Grid
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 
@@ -71,167 +73,10 @@ def tv_energy(image: np.ndarray, reference: np.ndarray, weight: float, *,
     return 0.5 * float(np.sum((u - f) ** 2)) + weight * tv
 
 
-@dataclass
-class _Check:
-    """Duality-gap bookkeeping at one check: energy, gap, iteration."""
+#: FISTA step in units of ``1/L`` used by ``denoise_tv`` (see :mod:`applications._tv`);
+#: read at each call, so it can be changed for experiments.
+GREEDY_STEP = _dual.GREEDY_STEP
 
-    nit: int
-    energy: float
-    gap: float
-
-    @property
-    def rel_gap(self) -> float:
-        return self.gap / self.energy if self.energy > 0 else 0.0
-
-
-class _Schedule:
-    """When to evaluate the gap next: extrapolate its decay ``gap ~ k^-p`` from the last two
-    checks, aim a little short of the predicted crossing, never more than 20 iterations on.
-    """
-
-    def __init__(self, tol: float, first: int = 4):
-        self.tol = tol
-        self.next = first
-        self.previous: _Check | None = None
-
-    def update(self, check: _Check) -> None:
-        k, g = check.nit, check.rel_gap
-        step = 4
-        prev = self.previous
-        if prev is not None and 0 < g < prev.rel_gap and k > prev.nit:
-            p = math.log(prev.rel_gap / g) / math.log(k / prev.nit)
-            if p > 0:
-                growth = min(math.log(g / self.tol) / p, 1.0)  # log(predicted / k), capped
-                step = math.ceil(0.8 * k * math.expm1(growth))
-        self.next = k + min(max(step, 1), 20)
-        self.previous = check
-
-
-class _Workspace:
-    """Buffers shared by the dual solvers, allocated once per call."""
-
-    def __init__(self, f: np.ndarray, grid: Grid, weight: float):
-        self.f = f
-        self.grid = grid
-        self.weight = weight
-        dtype = f.dtype
-        self.q = grid.zeros_field(dtype)
-        self.field = grid.zeros_field(dtype)
-        self.image = np.empty_like(f)
-        self.scratch = np.empty_like(f)
-        self.scratch2 = np.empty_like(f)
-        # np.maximum with an array operand is several times faster than with a scalar.
-        self.weight_array = np.full_like(f, weight)
-
-    def project(self, g: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``out = g / max(1, |g| / w)`` pixelwise: projection on ``|q_i| <= w``."""
-        scale = self.grid.norm(g, self.scratch, self.scratch2)
-        np.maximum(scale, self.weight_array, out=scale)
-        np.divide(self.weight, scale, out=scale)
-        return np.multiply(g, scale, out=out)
-
-    def check(self, q: np.ndarray, nit: int) -> tuple[_Check, np.ndarray]:
-        """Primal point ``u = f + div q``, its energy and the duality gap of ``(u, q)``."""
-        grid, w = self.grid, self.weight
-        u = grid.divergence(q, self.image)
-        # float64 accumulation: BLAS dot products of float32 data accumulate in float32
-        fidelity = 0.5 * float(np.square(u, out=self.scratch).sum(dtype=np.float64))
-        u += self.f
-        g = grid.gradient(u, self.field)
-        density = grid.norm(g, self.scratch, self.scratch2)
-        tv = float(density.sum(dtype=np.float64))
-        density *= w
-        for k in range(grid.ndim):
-            np.multiply(q[k], g[k], out=self.scratch2)
-            density -= self.scratch2
-        # Each term is >= 0 up to rounding: a sum of non-negative terms stays accurate.
-        gap = max(float(density.sum(dtype=np.float64)), 0.0)
-        return _Check(nit, fidelity + w * tv, gap), u
-
-
-#: FISTA step in units of ``1/L``.  Beyond the classical ``1/L``: on a quadratic, Nesterov
-#: momentum (``beta < 1``) is stable for ``step * lambda < 1 + 1/(1 + 2 beta)``, i.e. up to
-#: ``4/3`` of ``1/L``; 1.25 keeps a margin and saves 20-30% of the iterations on natural
-#: images.  The gap checks guard it: if the gap ever grows, the solver falls back to 1/L.
-GREEDY_STEP = 1.25
-
-
-def _solve_fista(ws: _Workspace, tol: float, max_iter: int, tick: Callable) -> tuple:
-    """Accelerated projected gradient on the dual with Chambolle-Dossal momentum.
-
-    Works in ``v = step * u`` so that the gradient step scales one image, not a field:
-    ``q+ = P(r + grad(step * f + step * div r))``.
-    """
-    grid = ws.grid
-    step = GREEDY_STEP / grid.lipschitz
-    f_scaled = ws.f * step
-    q, q_old, r = ws.q, grid.zeros_field(ws.f.dtype), grid.zeros_field(ws.f.dtype)
-    v, g = np.empty_like(ws.f), ws.field
-    schedule = _Schedule(tol)
-    restart = 0  # momentum counts from the last (re)start
-    previous_gap = np.inf
-    for k in range(1, max_iter + 1):
-        grid.divergence(r, v)
-        v *= step
-        v += f_scaled
-        grid.gradient(v, g)
-        g += r
-        q, q_old = ws.project(g, out=q_old), q
-        # Chambolle-Dossal momentum (j - 1) / (j + a), a = 4: convergent iterates.
-        j = k - restart
-        np.subtract(q, q_old, out=r)
-        r *= (j - 1) / (j + 4)
-        r += q
-        if k == schedule.next or k == max_iter:
-            check, u = ws.check(q, k)
-            tick(k, check)
-            if check.rel_gap <= tol:
-                return u, check
-            if check.rel_gap > previous_gap and step > 1.0 / grid.lipschitz:
-                step = 1.0 / grid.lipschitz  # safe step, momentum restarted from q
-                f_scaled = ws.f * step
-                np.copyto(r, q)
-                restart = k
-            previous_gap = check.rel_gap
-            schedule.update(check)
-        else:
-            tick(k, None)
-    return u, check
-
-
-def _solve_chambolle(ws: _Workspace, tol: float, max_iter: int, tick: Callable) -> tuple:
-    """Chambolle's iteration ``q = (q + tau grad u) / (1 + tau/w |grad u|)``, ``tau = 1/(2 ndim)``
-    as in scikit-image; the gap of ``(u, q)`` is available at every step.
-    """
-    grid, w = ws.grid, ws.weight
-    tau = 1.0 / (2.0 * grid.ndim)
-    q = ws.q
-    schedule = _Schedule(tol)
-    check, u = ws.check(q, 0)
-    for k in range(1, max_iter + 1):
-        g = ws.field  # holds grad u from the last check / iteration
-        denom = grid.norm(g, ws.scratch, ws.scratch2)
-        denom *= tau / w
-        denom += 1.0
-        g *= tau
-        q += g
-        q /= denom
-        if k == schedule.next or k == max_iter:
-            check, u = ws.check(q, k)
-            tick(k, check)
-            if check.rel_gap <= tol:
-                return u, check
-            schedule.update(check)
-        else:
-            u = grid.divergence(q, ws.image)
-            u += ws.f
-            grid.gradient(u, ws.field)
-            tick(k, None)
-    return u, check
-
-
-#: The exact dual solvers, by name.
-_DUAL_SOLVERS: dict[str, Callable] = {"fista": _solve_fista, "chambolle": _solve_chambolle}
 #: Every method ``denoise_tv`` accepts (the AD ones minimise a smoothed energy).
 TV_METHODS = ("fista", "chambolle", "lbfgs", "newton-cg")
 
@@ -277,7 +122,8 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
     tol : float, optional
         Stop when the duality gap is below ``tol`` times the energy: the returned energy
         is then certified to be within a factor ``1 + tol`` of the optimum.  For float32
-        images, values below about ``1e-5`` are not reachable (rounding).
+        images, values below about ``1e-5`` are not reachable (rounding).  ``tol=0`` runs
+        exactly ``max_iter`` iterations (a fixed schedule, reported as a success).
     max_iter : int, optional
         Iteration budget.
     progress : bool, optional
@@ -310,8 +156,8 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
         raise ValueError(f"unknown method {method!r}; choose one of {TV_METHODS}")
     if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol!r}")
+    if not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol!r}")
     if method not in _DUAL_SOLVERS:
         from ._variational import smoothed_tv_denoise
         return smoothed_tv_denoise(f, w, channel_axis=channel_axis, eps=eps, method=method,
@@ -341,7 +187,8 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
             if w == 0.0:
                 check, u = ws.check(ws.q, 0)
             else:
-                u, check = _DUAL_SOLVERS[method](ws, tol, max_iter, tick)
+                u, check = _DUAL_SOLVERS[method](ws, tol, max_iter, tick,
+                                                 step_factor=GREEDY_STEP)
                 bar.update(max_iter * (c + 1) - bar.n)
             out[c] = u
             checks.append(check)
@@ -353,8 +200,9 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
     solved = all(ch.rel_gap <= tol for ch in checks)
     if not return_info:
         return u
-    success = solved
-    message = ("relative duality gap below tol" if success
+    success = solved or tol == 0
+    message = ("fixed iteration count (tol=0)" if tol == 0
+               else "relative duality gap below tol" if success
                else "iteration budget exhausted before the gap reached tol")
     return DenoiseResult(image=u, energy=check.energy, nit=check.nit,
                          time=time.perf_counter() - start, success=success, message=message,

@@ -17,7 +17,7 @@ import numpy as np
 
 from autodiff.optimize import METHODS, minimize
 
-from ._finite_diff import Grid
+from .._tv import Grid
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 

@@ -150,7 +150,7 @@ def test_smoothed_ad_method_close_to_exact():
     (dict(channel_axis=3), ValueError, "channel_axis"),
     (dict(method="newton"), ValueError, "unknown method"),
     (dict(max_iter=0), ValueError, "max_iter"),
-    (dict(tol=0.0), ValueError, "tol"),
+    (dict(tol=-1.0), ValueError, "tol"),
 ])
 def test_errors(bad, error, match):
     kwargs = dict(image=np.ones((4, 4)), weight=0.1)
@@ -200,3 +200,12 @@ def test_float32_reported_energy_and_gap_are_honest():
     exact = tv_energy(res.image, noisy, 0.08)
     assert res.energy == pytest.approx(exact, rel=1e-5)
     assert 0 <= exact - best <= res.gap + 1e-5 * best
+
+
+def test_tol_zero_runs_exactly_max_iter():
+    """tol=0: a fixed iteration count (what tiled front-ends need)."""
+    _, noisy = blocks((32, 30), seed=12)
+    res = denoise_tv(noisy, 0.1, tol=0.0, max_iter=37, return_info=True)
+    assert res.nit == 37 and res.success and res.message.startswith("fixed iteration")
+    longer = denoise_tv(noisy, 0.1, tol=0.0, max_iter=38, return_info=True)
+    assert longer.nit == 38 and not np.array_equal(res.image, longer.image)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _debug
-from ._tracer import Primitive, Tracer, evaluate, push_tangent
+from ._tracer import REAL_TYPES, Primitive, Tracer, bind, check_real, evaluate, push_tangent
 
 __all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
 
@@ -49,7 +49,9 @@ class ForwardTrace:
                         tangents[i] = a.tangent
                     else:
                         lower = True
-        ans = evaluate(prim, primals, kwargs, lower)
+        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+        if type(ans) not in REAL_TYPES:
+            check_real(prim, ans)
         if prim.jvp is None or _debug.enabled:
             tangent = push_tangent(prim, tangents, ans, primals, kwargs)
         else:

@@ -1,6 +1,6 @@
-"""More array manipulation, composed from the shape and indexing primitives: append,
-rot90, atleast_3d, dstack, the split family, select, piecewise, kron, cumprod,
-average and the ``r_`` / ``c_`` index tricks."""
+"""More array manipulation, composed from the shape and indexing primitives: pad, tile,
+repeat, diff, append, rot90, atleast_3d, dstack, the split family, select, piecewise,
+kron, cumprod, average and the ``r_`` / ``c_`` index tricks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,17 @@ from .._registry import implements
 from .._shapes import ndim_of, normalize_axis, shape_of
 from .._tracer import Tracer, base_value
 from ._reductions import prod, sum
-from ._shape import array_split, atleast_1d, concatenate, flip, ravel, reshape, transpose
+from ._shape import (
+    array_split,
+    atleast_1d,
+    broadcast_to,
+    concatenate,
+    flip,
+    pad_constant,
+    ravel,
+    reshape,
+    transpose,
+)
 
 
 @implements(np.append)
@@ -183,3 +193,64 @@ class _IndexTrick:
 
 r_ = _IndexTrick(np.r_, stack_columns=False)
 c_ = _IndexTrick(np.c_, stack_columns=True)
+
+
+def _gather(a, index_map):
+    """Pick ``a.ravel()[index_map]``: any linear re-indexing (pad modes, tile, repeat)."""
+    return ravel(a)[index_map]
+
+
+def _positions(a):
+    return np.arange(math.prod(shape_of(a))).reshape(shape_of(a))
+
+
+# Modes whose padded values are copies of input entries, so padding is a gather.
+_INDEX_MAP_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``np.pad``; constant mode pads directly, other modes gather from the input."""
+    nd = ndim_of(array)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    pw = tuple((int(lo), int(hi)) for lo, hi in pw)
+    if mode == "constant":
+        value = kwargs.get("constant_values", 0)
+        if np.ndim(value) != 0:
+            raise NotImplementedError("pad(constant_values=...) with per-axis values")
+        return pad_constant(array, pad_width=pw, value=float(base_value(value)))
+    if mode not in _INDEX_MAP_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(
+            f"np.pad(mode={mode!r}) on a traced array is not supported; supported modes: "
+            f"'constant', {', '.join(repr(m) for m in _INDEX_MAP_PAD_MODES)} (reflect_type='even')")
+    return _gather(array, np.pad(_positions(array), pw, mode=mode, **kwargs))
+
+
+@implements(np.tile)
+def tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    nd = builtins.max(len(reps), ndim_of(A))
+    A = reshape(A, (1,) * (nd - ndim_of(A)) + shape_of(A))
+    return _gather(A, np.tile(_positions(A), reps))
+
+
+@implements(np.repeat, methods=("repeat",))
+def repeat(a, repeats, axis=None):
+    if axis is None:
+        a, axis = ravel(a), 0
+    return _gather(a, np.repeat(_positions(a), repeats, axis=axis))
+
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """Differences ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+    (axis,) = normalize_axis(axis, ndim_of(a))
+    if prepend is not None or append is not None:
+        edge = shape_of(a)[:axis] + (1,) + shape_of(a)[axis + 1:]
+        parts = [p for p in (prepend, a, append) if p is not None]
+        parts = [p if ndim_of(p) else broadcast_to(p, edge) for p in parts]
+        a = concatenate(parts, axis=axis)
+    head = (slice(None),) * axis
+    for _ in range(n):
+        a = a[head + (slice(1, None),)] - a[head + (slice(None, -1),)]
+    return a

@@ -324,3 +324,13 @@ def test_readme_coverage_table_is_generated_from_the_registry():
     start, end = text.index(coverage.START), text.index(coverage.END)
     assert text[start + len(coverage.START):end].strip() == coverage.coverage_table().strip(), (
         "README's coverage table is stale: run python -m autodiff.coverage --write README.md")
+
+
+def test_trace_table_observes_einsum_and_indexing():
+    a, b = np.ones((3, 2)), np.arange(2.0)
+    t = ad.trace(lambda a, b: np.sum(np.einsum("ij,j->i", a, b)[1:] ** 2), a, b)
+    assert "einsum(v_-1, v_0)" in str(t) and "getitem(v_1)" in str(t)
+    forward = str(t.forward([np.ones((3, 2)), np.ones(2)]))
+    assert forward.splitlines()[-1].endswith("= 12")  # d/ds f(a + s, b + s) at s = 0
+    reverse = str(t.reverse()).splitlines()
+    assert reverse[-1].startswith("x_2_bar") and reverse[-1].endswith("array(2,) (min 4, max 4)")

@@ -35,6 +35,7 @@ DENSE_METHODS = ("lbfgs", "L-BFGS-B")
 # refines it), so that no fine-level budget goes to a parametric fit that has stopped
 # improving
 _AFFINE_INIT_MAX_SIZE = 256
+_WINDOW = 5  # iterations over which the relative energy decrease is measured
 
 
 def _diffusion(u):
@@ -60,7 +61,7 @@ REGULARIZERS = {"diffusion": _diffusion, "curvature": _curvature}
 
 def _displacement_level(fixed, moving, u0, *, metric: str, alpha: float, max_iter: int,
                         order: int, method: str, level: int, callback, regularizer: str,
-                        rtol: float):
+                        rtol: float, full_size: int):
     spline = SplineImage(moving, order)
     grid = identity_grid(fixed.shape)
     mask = inside(grid + u0, moving.shape)
@@ -77,39 +78,55 @@ def _displacement_level(fixed, moving, u0, *, metric: str, alpha: float, max_ite
         r = _metrics.residuals(metric, warped, fixed, mask)
         return 0.5 * scale * np.sum(r * r) + 0.5 * alpha * smoothness(u)
 
-    counter = {"it": 0}
+    costs: list[float] = []
+    # cost-aware test: an iteration here costs (level pixels / full pixels) of a
+    # full-resolution one, so coarse levels are solved tighter than fine ones
+    level_rtol = rtol * fixed.size / full_size
+    state = {"window_stop": False}
 
     def on_iteration(xk, cost=float("nan")):
-        counter["it"] += 1
+        costs.append(float(cost))
         if callback is not None:
             try:
-                callback(IterationInfo(level=level, iteration=counter["it"], cost=float(cost),
+                callback(IterationInfo(level=level, iteration=len(costs), cost=float(cost),
                                        params=None))
             except StopIteration:
-                raise Stopped((np.asarray(field(xk)), counter["it"], float(cost))) from None
+                raise Stopped((np.asarray(field(xk)), len(costs), float(cost))) from None
+        if len(costs) > _WINDOW and costs[-_WINDOW - 1] - costs[-1] < level_rtol * abs(
+                costs[-_WINDOW - 1]):
+            state["window_stop"] = (f"energy fell by < {level_rtol:.2g} (relative) over the "
+                                    f"last {_WINDOW} iterations")
+            raise StopIteration
 
+    if max_iter <= 0:
+        return u0, LevelOutcome(0, float(energy(np.zeros(u0.size))), "budget",
+                                "no iterations allowed")
     if method == "lbfgs":
         res = minimize(energy, np.zeros(u0.size), method="lbfgs", maxiter=max_iter, tol=1e-10,
                        callback=lambda info: on_iteration(info.x, info.fun),
-                       options={"ftol": rtol, "ftol_floor": 0.0})
-        reason = "budget" if res.stop_reason == "maxiter" else (
-            "converged" if res.success else "stalled")
+                       options={"ftol": 1e-12, "ftol_floor": 0.0})
+        budget = res.stop_reason == "maxiter"
     else:
         def scipy_callback(intermediate_result):
             on_iteration(intermediate_result.x, intermediate_result.fun)
 
         res = scipy.optimize.minimize(ad.value_and_grad(energy), np.zeros(u0.size), jac=True,
                                       method="L-BFGS-B", callback=scipy_callback,
-                                      options={"maxiter": max_iter, "ftol": rtol,
+                                      options={"maxiter": max_iter, "ftol": 1e-12,
                                                "gtol": 1e-10, "maxcor": 20})
-        reason = "budget" if res.status == 1 else ("converged" if res.success else "stalled")
-    return np.asarray(field(res.x)), LevelOutcome(counter["it"], float(res.fun), reason,
-                                                  str(res.message))
+        budget = res.status == 1
+    if state["window_stop"]:
+        reason, message = "converged", state["window_stop"]
+    elif budget:
+        reason, message = "budget", str(res.message)
+    else:
+        reason, message = ("converged" if res.success else "stalled"), str(res.message)
+    return np.asarray(field(res.x)), LevelOutcome(len(costs), float(res.fun), reason, message)
 
 
 def _default_iterations(n_solved: int) -> list[int]:
-    """Many cheap iterations on coarse levels, few on the expensive fine ones."""
-    return [{0: 40, 1: 80}.get(k, 150) for k in range(n_solved - 1, -1, -1)]
+    """Many cheap iterations on coarse levels, fewer on the expensive fine ones."""
+    return [{0: 60, 1: 100}.get(k, 300) for k in range(n_solved - 1, -1, -1)]
 
 
 def _initial_flow(fixed, moving, initial, *, metric, levels, order, tol, max_size):
@@ -144,7 +161,7 @@ def register_dense(fixed, moving, *, metric: str = "ssd", alpha: float = 5e-4,
                    regularizer: str = "diffusion", levels: int | None = None,
                    max_size: int | None = None, initial=None, method: str = "lbfgs",
                    max_iter: int | Sequence[int] | None = None, order: int = 3,
-                   smooth: float = 1.5, tol: float = 1e-3, rtol: float = 1e-5,
+                   smooth: float = 1.5, tol: float = 1e-3, rtol: float = 1e-2,
                    callback: Callable[[IterationInfo], None] | None = None,
                    level_callback: Callable[[dict], None] | None = None,
                    progress: bool = False, warn: bool = True) -> RegistrationResult:
@@ -183,7 +200,7 @@ def register_dense(fixed, moving, *, metric: str = "ssd", alpha: float = 5e-4,
         ``autodiff.optimize`` L-BFGS (default) or SciPy's L-BFGS-B.
     max_iter : int or sequence of int, optional
         Iterations per solved level (a sequence lists them coarse to fine). Default:
-        150 per coarse level, 80 on level 1, 40 at full resolution.
+        300 per coarse level, 100 on level 1, 60 at full resolution.
     order : {1, 3}, optional
         Interpolation order of the moving image during the optimisation.
     smooth : float, optional
@@ -191,8 +208,11 @@ def register_dense(fixed, moving, *, metric: str = "ssd", alpha: float = 5e-4,
     tol : float, optional
         Tolerance of the affine initialisation (corner motion, pixels).
     rtol : float, optional
-        Stop a level when an iteration lowers the energy by less than ``rtol``
-        relatively.
+        Stop a level when the energy fell by less than ``rtol * n_level / n_full``
+        (relative) over the last 5 iterations, ``n`` being pixel counts: the test
+        weighs an iteration's gain against its cost, so the cheap coarse levels
+        (which set the large displacements) are solved tightly and the expensive
+        full-resolution level stops as soon as it only polishes.
     callback, level_callback, progress, warn
         As in :func:`register_parametric`.
 
@@ -244,7 +264,8 @@ def register_dense(fixed, moving, *, metric: str = "ssd", alpha: float = 5e-4,
             flow = upsample_flow(flow, f_l.shape)
         return _displacement_level(f_l, m_l, flow, metric=metric, alpha=alpha,
                                    regularizer=regularizer, max_iter=n_iter, order=order,
-                                   method=method, level=level, callback=callback, rtol=rtol)
+                                   method=method, level=level, callback=callback, rtol=rtol,
+                                   full_size=pyramid.fixed[0].size)
 
     def to_full_resolution(flow: np.ndarray, level: int) -> np.ndarray:
         for finer in range(level - 1, -1, -1):

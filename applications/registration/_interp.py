@@ -109,19 +109,27 @@ class SplineImage:
         for d in range(nd):
             base = np.floor(flat[d])
             t = flat[d] - base
-            if self.order == 3:
-                s = 1.0 - t
-                weights = (0.5 * s * s, 0.5 + t * s, 0.5 * t * t)
-                first = base - 1.0
-            else:
-                weights = (None,)
-                first = base
             others = [e for e in range(nd) if e != d]
             n_next = self.padded_shape[others[0]]
+            # position in the merged (slice, next axis) rows of the first tap
+            row = base * n_next
+            row += flat[others[0]]
+            if self.order == 3:
+                row -= n_next
+                s = 1.0 - t
+                w0 = s * s
+                w0 *= 0.5
+                w2 = t * t
+                w2 *= 0.5
+                w1 = 1.0 - w0
+                w1 -= w2
+                weights = (w0, w1, w2)
+            else:
+                weights = (None,)
             taps = len(weights)
             sub = np.empty((nd - 1, taps, flat.shape[1]))
             for k in range(taps):
-                sub[0, k] = (first + k) * n_next + flat[others[0]]
+                np.add(row, k * n_next, out=sub[0, k])
             sub[1:] = flat[others[1:], None, :]
             # order of the other axes: cubic stays cubic, linear stays linear
             vals = ndi.map_coordinates(self.differences(d), sub, order=self.order,
@@ -129,7 +137,12 @@ class SplineImage:
             if taps == 1:
                 grad[d] = vals[0]
             else:
-                grad[d] = weights[0] * vals[0] + weights[1] * vals[1] + weights[2] * vals[2]
+                out = grad[d]
+                np.multiply(w0, vals[0], out=out)
+                vals[1] *= w1
+                out += vals[1]
+                vals[2] *= w2
+                out += vals[2]
         grad = grad.reshape((nd,) + pts)
         grad *= inside
         return grad

@@ -215,19 +215,22 @@ def initial_translation(fixed: np.ndarray, moving: np.ndarray, initial) -> np.nd
     return np.zeros(fixed.ndim)
 
 
-def _initial_params(model: TransformModel, fixed, moving, initial, center) -> np.ndarray:
+def _initial_params(model: TransformModel, fixed, moving, initial, center,
+                    scale: int = 1) -> np.ndarray:
+    """Starting parameters; ``fixed`` and ``moving`` may be a level subsampled by ``scale``."""
     if isinstance(initial, RegistrationResult):
         if initial.matrix is None:
             raise ValueError("a displacement result cannot initialise a parametric transform")
         return params_from_matrix(model, initial.matrix, center)
     if isinstance(initial, np.ndarray):
-        if initial.shape != (fixed.ndim + 1,) * 2:
-            raise ValueError(f"initial matrix must have shape {(fixed.ndim + 1,) * 2}, "
+        if initial.shape != (len(center) + 1,) * 2:
+            raise ValueError(f"initial matrix must have shape {(len(center) + 1,) * 2}, "
                              f"got {initial.shape}")
         return params_from_matrix(model, initial, center)
     if isinstance(initial, str) and initial in ("phase", "identity", "affine"):
         t = initial_translation(fixed, moving, "identity" if initial == "identity" else "phase")
-        return model.with_translation(model.identity(fixed.ndim), t)
+        t = t * scale
+        return model.with_translation(model.identity(len(center)), t)
     raise ValueError(f"initial must be 'phase', 'identity', 'affine', a matrix or a "
                      f"RegistrationResult, got {initial!r}")
 
@@ -351,7 +354,10 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
     n_solved = len(pyramid.solved)
     iters = [30] * n_solved if max_iter is None else per_level(max_iter, n_solved, "max_iter")
     center = (np.asarray(fixed.shape, dtype=float) - 1.0) / 2.0
-    p0 = _initial_params(model, fixed, moving, "phase" if initial is None else initial, center)
+    # phase correlation on the finest solved level: a bounded FFT on large images
+    scale = 2 ** pyramid.finest
+    p0 = _initial_params(model, pyramid.fixed[pyramid.finest], pyramid.moving[pyramid.finest],
+                         "phase" if initial is None else initial, center, scale)
 
     def solve_level(level: int, p: np.ndarray, n_iter: int):
         problem = _LevelProblem(model, metric, pyramid.fixed[level], pyramid.moving[level],

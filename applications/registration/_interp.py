@@ -260,7 +260,8 @@ def _gradient_jvp(t, ans, coords, *, image):
 
 def _gradient_vjp(ans, coords, *, image):
     hess = _sample_hessian(coords, image=image)
-    return lambda g: np.sum(hess * g, axis=0)
+    # the Hessian is symmetric: cotangent_d = sum_e H[d, e] g_e
+    return lambda g: np.sum(hess * g[None], axis=1)
 
 
 ad.defjvp(sample, _sample_jvp)

@@ -161,7 +161,7 @@ def register_dense(fixed, moving, *, metric: str = "ssd", alpha: float = 5e-4,
                    regularizer: str = "diffusion", levels: int | None = None,
                    max_size: int | None = None, initial=None, method: str = "lbfgs",
                    max_iter: int | Sequence[int] | None = None, order: int = 3,
-                   smooth: float = 1.5, tol: float = 1e-3, rtol: float = 1e-2,
+                   smooth: float = 1.5, tol: float = 1e-2, rtol: float = 1e-2,
                    callback: Callable[[IterationInfo], None] | None = None,
                    level_callback: Callable[[dict], None] | None = None,
                    progress: bool = False, warn: bool = True) -> RegistrationResult:

@@ -262,7 +262,7 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
                         levels: int | None = None, max_size: int | None = None,
                         initial=None, method: str = "lm",
                         max_iter: int | Sequence[int] | None = None, order: int = 3,
-                        smooth: float = 1.0, tol: float = 1e-3, rtol: float = 1e-6,
+                        smooth: float = 1.0, tol: float = 1e-2, rtol: float = 1e-6,
                         callback: Callable[[IterationInfo], None] | None = None,
                         level_callback: Callable[[dict], None] | None = None,
                         progress: bool = False, warn: bool = True) -> RegistrationResult:

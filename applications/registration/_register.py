@@ -24,7 +24,7 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
              levels: int | None = None, max_size: int | None = None, initial=None,
              method: str | None = None, max_iter: int | Sequence[int] | None = None,
              alpha: float = 5e-4, regularizer: str = "diffusion", order: int = 3,
-             smooth: float | None = None, tol: float = 1e-3, rtol: float | None = None,
+             smooth: float | None = None, tol: float = 1e-2, rtol: float | None = None,
              callback: Callable[[IterationInfo], None] | None = None,
              level_callback: Callable[[dict], None] | None = None,
              progress: bool = False, warn: bool = True) -> RegistrationResult:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from applications.registration import ConvergenceWarning, register, sample_pair, warp
+from applications.registration import register, sample_pair, warp
 from applications.registration.__main__ import main
 
 
@@ -39,11 +39,11 @@ def test_warp_matches_result_and_channels(translated):
         warp(np.zeros((10, 10)), res)
 
 
+@pytest.mark.filterwarnings("ignore::applications.registration.ConvergenceWarning")
 def test_inputs_are_not_modified(translated):
     pair, _ = translated
     fixed, moving = pair.fixed.copy(), pair.moving.copy()
-    with pytest.warns(ConvergenceWarning):
-        register(fixed, moving, transform="translation", max_iter=2)
+    register(fixed, moving, transform="translation", max_iter=2)
     assert np.array_equal(fixed, pair.fixed) and np.array_equal(moving, pair.moving)
 
 

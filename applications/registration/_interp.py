@@ -18,8 +18,9 @@ lower in dimension, against the ``4**ndim``-node NumPy gather of
 
 The image-side adjoint (a scatter-add) is not needed in registration, where the
 image is constant: :func:`sample` is differentiable in the coordinates only.
-Coordinates are clamped to the image, ``[0, n - 1]`` per axis, so the gradient is
-zero outside it (registration masks those points out anyway).  Second derivatives
+Coordinates are clamped to the image, ``[0, n - 1]`` per axis, so the derivative
+along an axis is zero where that coordinate is outside (registration masks those
+points out anyway).  Second derivatives
 (Hessians in the coordinates) come from a NumPy gather kernel.
 """
 
@@ -82,13 +83,14 @@ class SplineImage:
         return self._diffs[axis]
 
     def clamp(self, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Coordinates clamped to the image, in padded index units, and the inside mask."""
+        """Coordinates clamped to the image, in padded index units, and per axis
+        whether the coordinate was inside (where the clamp passes derivatives on)."""
         coords = np.asarray(coords, dtype=np.float64)
-        inside = np.ones(coords.shape[1:], dtype=bool)
+        inside = np.empty(coords.shape, dtype=bool)
         out = np.empty_like(coords)
         for d, n in enumerate(self.shape):
             x = coords[d]
-            inside &= (x >= 0.0) & (x <= n - 1.0)
+            np.logical_and(x >= 0.0, x <= n - 1.0, out=inside[d])
             np.clip(x, 0.0, n - 1.0, out=out[d])
             out[d] += _PAD
         return out, inside
@@ -157,8 +159,8 @@ class SplineImage:
                 derivs = [0] * nd
                 derivs[d] += 1
                 derivs[e] += 1
-                out[d, e] = out[e, d] = _gather_derivative(self.padded, padded, self.order,
-                                                           derivs) * inside
+                out[d, e] = out[e, d] = (_gather_derivative(self.padded, padded, self.order,
+                                                            derivs) * inside[d] * inside[e])
         return out
 
 

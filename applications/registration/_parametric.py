@@ -21,7 +21,7 @@ from autodiff.optimize import minimize
 
 from . import _metrics
 from ._driver import LevelOutcome, Stopped, coarse_to_fine, inside, per_level, prepare
-from ._interp import SplineImage, sample
+from ._interp import SplineImage
 from ._result import IterationInfo, RegistrationResult
 from ._transforms import (
     TransformModel,
@@ -37,6 +37,9 @@ __all__ = ["register_parametric", "PARAMETRIC_METHODS", "final_result"]
 PARAMETRIC_METHODS = ("lm", "gauss-newton")
 _MI_SAMPLES = 1 << 15  # pixels sampled per level for mutual information
 _COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squares
+# after a step that moved no corner this far (level pixels) the Jacobian is kept for the
+# next step (a chord step: the residuals are fresh, the linearisation barely changed)
+_KEEP_JACOBIAN_BELOW = 2.0
 
 
 class _LevelProblem:
@@ -59,6 +62,14 @@ class _LevelProblem:
         corners = np.array(np.meshgrid(*[[0.0, n - 1.0] for n in fixed.shape], indexing="ij"))
         self.corners = corners.reshape(fixed.ndim, -1)
         self.mask = np.ones(self.fixed.shape, dtype=bool)
+        ndim = fixed.ndim
+        # sampling coordinates are linear in the entries of A and t:
+        # y_d = c_d / s + sum_e A_de (x_e - c_e / s) + t_d / s
+        self.centred = (self.grid.reshape(ndim, -1)
+                        - (np.asarray(center, dtype=float) / scale)[:, None])
+        self._parts_jacobian = ad.jacfwd(lambda q: _linear_parts(model, q, ndim))
+        self._last = (None, None)  # (parameters, warped image): the LM trial point is
+        # the next Jacobian's point, whose forward pass needs the same values
 
     def coords(self, p, grid=None):
         return coordinates(self.model, p, self.grid if grid is None else grid, self.center,
@@ -77,7 +88,37 @@ class _LevelProblem:
         return changed
 
     def warped(self, p):
-        return sample(self.coords(p), image=self.spline)
+        return _warped(p, problem=self)
+
+    def warped_values(self, p: np.ndarray) -> np.ndarray:
+        """Warped image at plain parameters ``p`` (the last one is remembered)."""
+        last_p, last_values = self._last
+        if last_p is not None and np.array_equal(last_p, p):
+            return last_values
+        values = self.spline.values(self.coords(p))
+        self._last = (np.array(p, copy=True), values)
+        return values
+
+    def warped_jacobian(self, p: np.ndarray) -> np.ndarray:
+        """Derivative of the warped image w.r.t. the parameters, shape (n_params, points).
+
+        Chain rule with the compiled spline gradient: sum over d, e of
+        ``dA_de/dp grad_d (x_e - c_e / s)`` plus ``dt_d/dp grad_d / s``, the small
+        ``dA/dp``, ``dt/dp`` from forward mode, the pixel sums by one matrix product.
+        """
+        ndim = self.centred.shape[0]
+        grad = self.spline.gradient(self.coords(p)).reshape(ndim, -1)
+        parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))  # (nd*nd+nd, n)
+        rows, weights = [], []
+        for d in range(ndim):
+            for e in range(ndim):
+                if np.any(parts[d * ndim + e]):
+                    rows.append(grad[d] * self.centred[e])
+                    weights.append(parts[d * ndim + e])
+            if np.any(parts[ndim * ndim + d]):
+                rows.append(grad[d] / self.scale)
+                weights.append(parts[ndim * ndim + d])
+        return np.asarray(weights).T @ np.asarray(rows)
 
     def negative_mi(self, p):
         return -_metrics.mutual_information(self.warped(p), self.fixed, self.mask,
@@ -85,6 +126,38 @@ class _LevelProblem:
 
     def residuals(self, p):
         return np.ravel(_metrics.residuals(self.metric, self.warped(p), self.fixed, self.mask))
+
+
+def _linear_parts(model: TransformModel, p, ndim: int):
+    """Entries of ``A`` (row-major) then ``t`` as one vector (differentiable in ``p``)."""
+    a, t = model.split(p, ndim)
+    entries = [a[d][e] for d in range(ndim) for e in range(ndim)] + list(t)
+    return np.stack([np.float64(x) if isinstance(x, float) else x for x in entries])
+
+
+@ad.primitive
+def _warped(p, *, problem: _LevelProblem):
+    """The moving image of a level sampled at the transformed grid (cubic or linear spline).
+
+    Its derivative rules use the compiled spline gradient (``_interp``) and the chain
+    rule through the transform: forward mode (``ad.jacfwd`` of the residuals, the
+    Levenberg-Marquardt Jacobian) and reverse mode (mutual information's gradient).
+    """
+    return problem.warped_values(np.asarray(p, dtype=float))
+
+
+def _warped_jvp(t, ans, p, *, problem):
+    jac = problem.warped_jacobian(p)
+    return np.reshape(np.asarray(t).reshape(len(t), -1) @ jac, (len(t),) + np.shape(ans))
+
+
+def _warped_vjp(ans, p, *, problem):
+    jac = problem.warped_jacobian(p)
+    return lambda g: jac @ np.ravel(g)
+
+
+ad.defjvp(_warped, _warped_jvp)
+ad.defvjp(_warped, _warped_vjp)
 
 
 def _check_overlap(problem: _LevelProblem, initial: bool) -> None:
@@ -114,7 +187,9 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
 
     Stops when a step moves no corner more than ``tol`` level pixels (converged),
     when an iteration lowers the cost by less than ``rtol`` relatively (stalled:
-    the noise floor of the metric), or on the budget.
+    the noise floor of the metric), or on the budget.  Near the solution (a step
+    that moved the corners less than two pixels) the Jacobian is kept for the
+    next step; a step that then fails is retried with a fresh one.
     """
     p = np.array(p0, dtype=float)
     problem.update_mask(p)
@@ -124,12 +199,16 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
     cost = 0.5 * float(r @ r)
     lam = 1e-3 if method == "lm" else 0.0
     reason, message, it = "budget", "iteration budget spent", 0
+    jac = None
     while it < max_iter:
-        jac = np.asarray(jacobian(p)).reshape(r.size, -1)
-        a, g = jac.T @ jac, jac.T @ r
-        if not np.any(a):
-            reason, message = "converged", "zero Jacobian (flat images)"
-            break
+        fresh = jac is None
+        if fresh:
+            jac = np.asarray(jacobian(p)).reshape(r.size, -1)
+            a = jac.T @ jac
+            if not np.any(a):
+                reason, message = "converged", "zero Jacobian (flat images)"
+                break
+        g = jac.T @ r
         it += 1
         accepted = False
         step_scale = 1.0
@@ -146,6 +225,9 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
             else:
                 step_scale *= 0.5
         if not accepted:
+            if not fresh:  # the kept Jacobian was too old: retry with a fresh one
+                jac, it = None, it - 1
+                continue
             reason, message = "converged", "no step lowers the cost (at a minimum)"
             break
         if method == "lm":
@@ -163,12 +245,16 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 callback(IterationInfo(level=level, iteration=it, cost=cost, params=p.copy()))
             except StopIteration:
                 raise Stopped((p, it, cost)) from None
-        if moved < tol:
+        # convergence is only declared on a step with a fresh Jacobian (a chord
+        # step converges linearly: its size underestimates the remaining error)
+        if moved < tol and fresh:
             reason, message = "converged", f"step moved the corners < {tol:g} px"
             break
-        if relative < rtol:
+        if relative < rtol and fresh:
             reason, message = "stalled", f"relative cost decrease < {rtol:g}"
             break
+        if moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
+            jac = None
     return p, LevelOutcome(it, cost, reason, message)
 
 

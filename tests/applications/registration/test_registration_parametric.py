@@ -126,3 +126,22 @@ def test_mutual_information_is_exactly_differentiable():
     mask = np.ones((6, 5), dtype=bool)
     ad.check_grads(lambda w: mutual_information(w, fixed, mask, (0.0, 1.0), bins=8),
                    (rng.random((6, 5)),), modes=("fwd", "rev"), order=1)
+
+
+@pytest.mark.parametrize(("kind", "p", "shape"), [
+    ("affine", [1.02, 0.03, -0.02, 0.98, 0.4, -0.3], (20, 24)),
+    ("rigid", [0.05, 0.3, -0.2], (20, 24)),
+    ("similarity", [1.03, 0.05, 0.3, -0.2], (20, 24)),
+    ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+])
+def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
+    import scipy.ndimage as ndi
+
+    import autodiff as ad
+    from applications.registration._parametric import _LevelProblem, _warped
+
+    image = ndi.gaussian_filter(np.random.default_rng(0).random(shape), 1.5)
+    center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
+    problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3)
+    ad.check_grads(lambda q: _warped(q, problem=problem), (np.array(p),),
+                   modes=("fwd", "rev"), order=1)

@@ -40,6 +40,7 @@ _COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squa
 # after a step that moved no corner this far (level pixels) the Jacobian is kept for the
 # next step (a chord step: the residuals are fresh, the linearisation barely changed)
 _KEEP_JACOBIAN_BELOW = 2.0
+_PHASE_MAX_SIZE = 128  # longest side of the level on which phase correlation runs
 
 
 class _LevelProblem:
@@ -212,9 +213,13 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
         it += 1
         accepted = False
         step_scale = 1.0
+        tiny = False
         for _ in range(12):
             delta = step_scale * _damped_step(a, g, jac, r, lam)
             q = p + delta
+            if problem.corner_motion(p, q) < tol:
+                tiny = True  # below the tolerance: no need to evaluate it
+                break
             r_new = np.asarray(problem.residuals(q))
             cost_new = 0.5 * float(r_new @ r_new)
             if np.isfinite(cost_new) and cost_new <= cost:
@@ -224,11 +229,12 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 lam = max(lam * 4.0, 1e-6)
             else:
                 step_scale *= 0.5
-        if not accepted:
-            if not fresh:  # the kept Jacobian was too old: retry with a fresh one
+        if tiny or not accepted:
+            if not fresh:  # decide with a fresh Jacobian (a kept one may be too old)
                 jac, it = None, it - 1
                 continue
-            reason, message = "converged", "no step lowers the cost (at a minimum)"
+            reason, message = ("converged", f"next step would move the corners < {tol:g} px") \
+                if tiny else ("converged", "no step lowers the cost (at a minimum)")
             break
         if method == "lm":
             lam = max(lam / 3.0, 1e-9)
@@ -440,10 +446,13 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
     n_solved = len(pyramid.solved)
     iters = [30] * n_solved if max_iter is None else per_level(max_iter, n_solved, "max_iter")
     center = (np.asarray(fixed.shape, dtype=float) - 1.0) / 2.0
-    # phase correlation on the finest solved level: a bounded FFT on large images
-    scale = 2 ** pyramid.finest
-    p0 = _initial_params(model, pyramid.fixed[pyramid.finest], pyramid.moving[pyramid.finest],
-                         "phase" if initial is None else initial, center, scale)
+    # phase correlation (integer pixels) on a level of at most _PHASE_MAX_SIZE pixels:
+    # a small FFT; the coarse levels refine it
+    start = pyramid.finest
+    while start < pyramid.n_levels - 1 and max(pyramid.fixed[start].shape) > _PHASE_MAX_SIZE:
+        start += 1
+    p0 = _initial_params(model, pyramid.fixed[start], pyramid.moving[start],
+                         "phase" if initial is None else initial, center, 2 ** start)
 
     def solve_level(level: int, p: np.ndarray, n_iter: int):
         problem = _LevelProblem(model, metric, pyramid.fixed[level], pyramid.moving[level],

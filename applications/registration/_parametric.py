@@ -71,6 +71,7 @@ class _LevelProblem:
         self._parts_jacobian = ad.jacfwd(lambda q: _linear_parts(model, q, ndim))
         self._last = (None, None)  # (parameters, warped image): the LM trial point is
         # the next Jacobian's point, whose forward pass needs the same values
+        self._last_coords = (None, None)
 
     def coords(self, p, grid=None):
         return coordinates(self.model, p, self.grid if grid is None else grid, self.center,
@@ -83,7 +84,7 @@ class _LevelProblem:
 
     def update_mask(self, p: np.ndarray) -> bool:
         """Refresh the overlap mask at ``p``; True when it changed."""
-        mask = inside(self.coords(p), self.moving_shape)
+        mask = inside(self.coords_at(p), self.moving_shape)
         changed = not np.array_equal(mask, self.mask)
         self.mask = mask
         return changed
@@ -91,12 +92,21 @@ class _LevelProblem:
     def warped(self, p):
         return _warped(p, problem=self)
 
+    def coords_at(self, p: np.ndarray) -> np.ndarray:
+        """Sampling coordinates at plain parameters ``p`` (the last ones are remembered)."""
+        last_p, last = self._last_coords
+        if last_p is not None and np.array_equal(last_p, p):
+            return last
+        coords = self.coords(np.asarray(p, dtype=float))
+        self._last_coords = (np.array(p, dtype=float, copy=True), coords)
+        return coords
+
     def warped_values(self, p: np.ndarray) -> np.ndarray:
         """Warped image at plain parameters ``p`` (the last one is remembered)."""
         last_p, last_values = self._last
         if last_p is not None and np.array_equal(last_p, p):
             return last_values
-        values = self.spline.values(self.coords(p))
+        values = self.spline.values(self.coords_at(p))
         self._last = (np.array(p, copy=True), values)
         return values
 
@@ -108,18 +118,18 @@ class _LevelProblem:
         ``dA/dp``, ``dt/dp`` from forward mode, the pixel sums by one matrix product.
         """
         ndim = self.centred.shape[0]
-        grad = self.spline.gradient(self.coords(p)).reshape(ndim, -1)
+        grad = self.spline.gradient(self.coords_at(p)).reshape(ndim, -1)
         parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))  # (nd*nd+nd, n)
-        rows, weights = [], []
-        for d in range(ndim):
-            for e in range(ndim):
-                if np.any(parts[d * ndim + e]):
-                    rows.append(grad[d] * self.centred[e])
-                    weights.append(parts[d * ndim + e])
-            if np.any(parts[ndim * ndim + d]):
-                rows.append(grad[d] / self.scale)
-                weights.append(parts[ndim * ndim + d])
-        return np.asarray(weights).T @ np.asarray(rows)
+        pairs = [(d, e) for d in range(ndim) for e in range(ndim)
+                 if np.any(parts[d * ndim + e])]
+        shifts = [d for d in range(ndim) if np.any(parts[ndim * ndim + d])]
+        rows = np.empty((len(pairs) + len(shifts), grad.shape[1]))
+        for i, (d, e) in enumerate(pairs):
+            np.multiply(grad[d], self.centred[e], out=rows[i])
+        for i, d in enumerate(shifts, start=len(pairs)):
+            np.multiply(grad[d], 1.0 / self.scale, out=rows[i])
+        weights = parts[[d * ndim + e for d, e in pairs] + [ndim * ndim + d for d in shifts]]
+        return weights.T @ rows
 
     def negative_mi(self, p):
         return -_metrics.mutual_information(self.warped(p), self.fixed, self.mask,

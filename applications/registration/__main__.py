@@ -1,71 +1,124 @@
 """Command line: ``python -m applications.registration [FIXED MOVING] [options]``.
 
 Without images, registers a sample pair made from ``skimage.data.camera`` with a
-known transform and reports the end-point error against it.
+known transform and reports the end-point error against it.  Images may be 2-D
+(any format scikit-image reads; colour is converted to grey) or 3-D volumes
+(multi-page TIFF or ``.npy``).  Heavy imports happen inside :func:`main`, so
+``--help`` answers at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
-from io import BytesIO
 from pathlib import Path
 
-import numpy as np
-
-from ._register import register
-from ._sample import end_point_error, sample_pair
-
 TRANSFORMS = ("translation", "rigid", "similarity", "affine", "displacement")
+OUTPUTS = ("registration.png", "metrics.json", "result.npz")
+
+
+class _InputError(Exception):
+    """A problem with the command line's inputs or outputs (reported on one line)."""
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m applications.registration",
         description="Register MOVING onto FIXED (or a bundled camera pair with a known "
-                    "transform) and write a figure and a metrics summary.")
+                    "transform) and write a figure, a metrics summary and the result. "
+                    "Prints one line per pyramid level as it is solved.")
     p.add_argument("images", nargs="*", metavar="FIXED MOVING",
-                   help="two grey-level images of equal shape (default: sample pair)")
+                   help="two grey-level images of equal shape: 2-D images, or 3-D volumes "
+                        "as multi-page TIFF or .npy (default: sample pair)")
     p.add_argument("--transform", choices=TRANSFORMS, default="affine")
     p.add_argument("--metric", choices=("ssd", "ncc", "mi"), default="ssd",
                    help="ssd, ncc (brightness/contrast invariant) or mi (parametric only)")
     p.add_argument("--levels", type=int, default=None, help="pyramid levels (default: auto)")
     p.add_argument("--max-iter", type=int, default=None, help="iterations per level")
+    p.add_argument("--max-size", type=int, default=None,
+                   help="longest side of the finest level solved: bounds time and memory "
+                        "on large images (default: solve every level)")
     p.add_argument("--alpha", type=float, default=None,
                    help="smoothness weight (displacement; default: the library's)")
     p.add_argument("--size", type=int, default=256, help="side of the sample images")
     p.add_argument("--out", type=Path, default=Path("results/registration"),
                    help="output folder (created)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (inputs are never overwritten)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: when stderr is a terminal)")
+                   help="show a progress bar over the levels (default: when stderr is a "
+                        "terminal)")
     return p
 
 
-def _read(path: str) -> np.ndarray:
-    from skimage import io
-    from skimage.util import img_as_float
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    if "BytesIO" in line or "<_io." in line:
+        line = "not an image format that can be read"
+    return line
 
+
+def _read(path: str):
+    """Read a 2-D image or a 3-D volume as float64 (integers scaled to [0, 1])."""
+    import numpy as np
+
+    file = Path(path)
+    if not file.is_file():
+        raise _InputError(f"cannot read image {path!r}: no such file")
+    suffix = file.suffix.lower()
     try:
-        # read the bytes ourselves: the image readers leave files open when they fail
-        with open(path, "rb") as fh:
-            payload = BytesIO(fh.read())
-        image = io.imread(payload)
+        if suffix == ".npy":
+            image = np.load(file, allow_pickle=False)
+        elif suffix in (".tif", ".tiff"):
+            import tifffile
+
+            image = tifffile.imread(file)  # every page: a 3-D volume stays 3-D
+        else:
+            from io import BytesIO
+
+            from skimage import io
+
+            # read the bytes ourselves: the image readers leave files open when they fail
+            with open(file, "rb") as fh:
+                payload = BytesIO(fh.read())
+            image = io.imread(payload)
     except Exception as exc:  # any reader failure becomes one clear line
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise OSError(f"cannot read image {path!r}: {reason}") from None
+        raise _InputError(f"cannot read image {path!r}: {_first_line(exc)}") from None
     image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] in (3, 4):
+    if not np.issubdtype(image.dtype, np.number) or image.dtype == bool:
+        raise _InputError(f"cannot read image {path!r}: not a numeric image "
+                          f"(dtype {image.dtype})")
+    if image.ndim in (3, 4) and image.shape[-1] in (3, 4) and suffix != ".npy":
         from skimage.color import rgb2gray
 
         image = rgb2gray(image[..., :3])
-    if not np.issubdtype(image.dtype, np.number):
-        raise OSError(f"cannot read image {path!r}: not a numeric image")
-    return img_as_float(image) if np.issubdtype(image.dtype, np.integer) else image.astype(float)
+    if image.ndim not in (2, 3):
+        raise _InputError(f"{path!r} has shape {image.shape}: expected a 2-D image or a 3-D "
+                          "volume")
+    if np.issubdtype(image.dtype, np.integer):
+        from skimage.util import img_as_float
+
+        return img_as_float(image)
+    return image.astype(float)
 
 
-def _checkerboard(a: np.ndarray, b: np.ndarray, tiles: int = 8) -> np.ndarray:
+def _check_outputs(out: Path, inputs: list[str], overwrite: bool) -> None:
+    """Refuse to write over an input file, or over an existing output without --overwrite."""
+    sources = {Path(p).resolve() for p in inputs}
+    for name in OUTPUTS:
+        target = (out / name).resolve()
+        if target in sources:
+            raise _InputError(f"refusing to overwrite input file {str(out / name)!r}; choose "
+                              "another --out folder")
+        if target.exists() and not overwrite:
+            raise _InputError(f"{str(out / name)!r} exists; pass --overwrite to replace it or "
+                              "choose another --out folder")
+
+
+def _checkerboard(a, b, tiles: int = 8):
+    import numpy as np
+
     rows = (np.arange(a.shape[0]) * tiles // a.shape[0])[:, None]
     cols = (np.arange(a.shape[1]) * tiles // a.shape[1])[None, :]
     return np.where((rows + cols) % 2 == 0, a, b)
@@ -76,27 +129,37 @@ def _figure(path: Path, fixed, moving, result) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
+    flow = result.flow
+    warped = result.warped
+    title = ""
+    if fixed.ndim == 3:  # the middle slice of a volume, in-plane flow components
+        mid = fixed.shape[0] // 2
+        fixed, moving, warped = fixed[mid], moving[mid], warped[mid]
+        flow = flow[1:, mid]
+        title = f" (slice {mid} of {result.flow.shape[1]})"
     dense = result.transform == "displacement"
     ncols = 4 if dense else 3
     fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 4.3))
     lo, hi = np.percentile(fixed, [1, 99])
     panels = [("fixed", fixed), ("checkerboard before", _checkerboard(fixed, moving)),
-              ("checkerboard after", _checkerboard(fixed, result.warped))]
-    for ax, (title, img) in zip(axes, panels):
+              ("checkerboard after", _checkerboard(fixed, warped))]
+    for ax, (name, img) in zip(axes, panels):
         ax.imshow(img, cmap="gray", vmin=lo, vmax=hi)
-        ax.set_title(title)
+        ax.set_title(name)
         ax.axis("off")
     if dense:
         ax = axes[3]
         step = max(1, fixed.shape[0] // 24)
         r, c = np.mgrid[0:fixed.shape[0]:step, 0:fixed.shape[1]:step]
-        ax.imshow(np.hypot(*result.flow), cmap="magma")
-        ax.quiver(c, r, result.flow[1][::step, ::step], -result.flow[0][::step, ::step],
-                  color="cyan", angles="xy")
+        ax.imshow(np.hypot(*flow), cmap="magma")
+        ax.quiver(c, r, flow[1][::step, ::step], -flow[0][::step, ::step], color="cyan",
+                  angles="xy")
         ax.set_title("flow (magnitude, arrows)")
         ax.axis("off")
-    fig.suptitle(f"{result.transform} / {result.metric_name}: metric {result.metric:.4g}")
+    fig.suptitle(f"{result.transform} / {result.metric_name}: metric {result.metric:.4g}"
+                 f"{title}")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
@@ -104,15 +167,26 @@ def _figure(path: Path, fixed, moving, result) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    import json
+    import time
+
+    import numpy as np
+
+    from ._driver import format_level
+    from ._register import register
+    from ._sample import end_point_error, sample_pair
+
     try:
         truth = None
         if len(args.images) == 2:
+            _check_outputs(args.out, args.images, args.overwrite)
             fixed, moving = _read(args.images[0]), _read(args.images[1])
             if fixed.shape != moving.shape:
                 raise ValueError(f"images have different shapes {fixed.shape} and "
                                  f"{moving.shape}")
             label = f"{args.images[0]} <- {args.images[1]}"
         elif not args.images:
+            _check_outputs(args.out, [], args.overwrite)
             pair = sample_pair(args.transform, size=args.size)
             fixed, moving, truth = pair.fixed, pair.moving, pair.flow
             label = f"sample: {pair.description}"
@@ -121,19 +195,23 @@ def main(argv: list[str] | None = None) -> int:
         for name, img in (("fixed", fixed), ("moving", moving)):
             if not np.all(np.isfinite(img)):
                 raise ValueError(f"{name} image contains NaN or infinite values")
-        args.out.mkdir(parents=True, exist_ok=True)
+        print(label, flush=True)
         start = time.perf_counter()
         options = {} if args.alpha is None else {"alpha": args.alpha}
         result = register(fixed, moving, transform=args.transform, metric=args.metric,
-                          levels=args.levels, max_iter=args.max_iter, **options,
+                          levels=args.levels, max_iter=args.max_iter, max_size=args.max_size,
+                          **options, warn=False,
+                          level_callback=lambda entry: print(format_level(entry), flush=True),
                           progress=sys.stderr.isatty() if args.progress is None
                           else args.progress)
         seconds = time.perf_counter() - start
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        args.out.mkdir(parents=True, exist_ok=True)
+    except (ValueError, TypeError, OSError, _InputError) as exc:
+        print(f"error: {_first_line(exc)}", file=sys.stderr)
         return 2
     summary = {"input": label, "transform": args.transform, "metric": args.metric,
                "metric_value": result.metric, "seconds": round(seconds, 3),
+               "success": result.success, "message": result.message,
                "levels": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in h.items()}
                           for h in result.history]}
     if result.matrix is not None:
@@ -146,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     np.savez_compressed(args.out / "result.npz", flow=result.flow, warped=result.warped,
                         **({"matrix": result.matrix} if result.matrix is not None else {}))
     (args.out / "metrics.json").write_text(json.dumps(summary, indent=2, default=float))
-    print(label)
     print(f"{args.transform} / {args.metric}: metric {result.metric:.5g} in {seconds:.2f} s")
+    if not result.success:
+        print(f"warning: {result.message}", file=sys.stderr)
     if truth is not None:
         print(f"mean end-point error vs. known transform: {summary['end_point_error_px']:.4f} px "
               f"(interior {summary['end_point_error_px_interior']:.4f} px)")

@@ -39,6 +39,7 @@ def test_warp_matches_result_and_channels(translated):
         warp(np.zeros((10, 10)), res)
 
 
+@pytest.mark.filterwarnings("ignore::applications.registration.ConvergenceWarning")
 def test_inputs_are_not_modified(translated):
     pair, _ = translated
     fixed, moving = pair.fixed.copy(), pair.moving.copy()

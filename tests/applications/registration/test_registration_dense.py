@@ -8,6 +8,11 @@ from skimage.registration import optical_flow_ilk
 from applications.registration import register
 from applications.registration._sample import end_point_error, sample_pair
 
+# these tests cap the iteration budgets on purpose (speed): levels that end on their
+# budget are reported by a ConvergenceWarning, tested in test_registration_driver.py
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::applications.registration.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def smooth_pair():

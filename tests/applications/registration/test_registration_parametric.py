@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from applications.registration import IterationInfo, register
+from applications.registration import ConvergenceWarning, IterationInfo, register
 from applications.registration._sample import end_point_error, sample_pair
 from applications.registration._transforms import get_model, homogeneous_matrix, params_from_matrix
 
@@ -86,8 +86,10 @@ def test_callback_and_stop_iteration():
 
 def test_max_iter_per_level():
     pair = sample_pair("affine", size=64, noise=0.005)
-    res = register(pair.fixed, pair.moving, transform="affine", levels=2, max_iter=[1, 2])
+    with pytest.warns(ConvergenceWarning, match="levels 1, 0"):
+        res = register(pair.fixed, pair.moving, transform="affine", levels=2, max_iter=[1, 2])
     assert [h["iterations"] for h in res.history] == [1, 2]
+    assert not res.success and "budget" in res.message
     with pytest.raises(ValueError, match="max_iter has 3 entries for 2 pyramid levels"):
         register(pair.fixed, pair.moving, levels=2, max_iter=[1, 2, 3])
 
@@ -111,7 +113,7 @@ def test_mutual_information_handles_inverted_contrast():
     res = register(pair.fixed, inverted, transform="rigid", metric="mi")
     assert end_point_error(res.flow, pair.flow) < 0.05
     assert res.metric_name == "mi" and res.metric > 0.5
-    ncc = register(pair.fixed, inverted, transform="rigid", metric="ncc")
+    ncc = register(pair.fixed, inverted, transform="rigid", metric="ncc", warn=False)
     assert end_point_error(ncc.flow, pair.flow) > 1.0
 
 
@@ -124,3 +126,22 @@ def test_mutual_information_is_exactly_differentiable():
     mask = np.ones((6, 5), dtype=bool)
     ad.check_grads(lambda w: mutual_information(w, fixed, mask, (0.0, 1.0), bins=8),
                    (rng.random((6, 5)),), modes=("fwd", "rev"), order=1)
+
+
+@pytest.mark.parametrize(("kind", "p", "shape"), [
+    ("affine", [1.02, 0.03, -0.02, 0.98, 0.4, -0.3], (20, 24)),
+    ("rigid", [0.05, 0.3, -0.2], (20, 24)),
+    ("similarity", [1.03, 0.05, 0.3, -0.2], (20, 24)),
+    ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+])
+def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
+    import scipy.ndimage as ndi
+
+    import autodiff as ad
+    from applications.registration._parametric import _LevelProblem, _warped
+
+    image = ndi.gaussian_filter(np.random.default_rng(0).random(shape), 1.5)
+    center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
+    problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3)
+    ad.check_grads(lambda q: _warped(q, problem=problem), (np.array(p),),
+                   modes=("fwd", "rev"), order=1)

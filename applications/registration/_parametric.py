@@ -1,0 +1,485 @@
+"""Parametric registration (translation to affine): Levenberg-Marquardt on ``ad.jacfwd``.
+
+Each level minimises half the squared residuals of the metric over the transform
+parameters.  The Jacobian (pixels x parameters, tall) comes from forward mode
+through :func:`._interp.sample`, whose coordinate gradient is compiled
+(``map_coordinates`` on differenced spline coefficients).  The damped step solves
+the normal equations ``(J^T J + lambda D) delta = -J^T r`` (a few parameters: a
+Cholesky-sized solve), falling back to a least-squares solve when ``J^T J`` is
+ill-conditioned.  Mutual information is maximised with L-BFGS on reverse-mode
+gradients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+import autodiff as ad
+from autodiff.optimize import minimize
+
+from . import _metrics
+from ._driver import LevelOutcome, Stopped, coarse_to_fine, inside, per_level, prepare
+from ._interp import SplineImage
+from ._result import IterationInfo, RegistrationResult
+from ._transforms import (
+    TransformModel,
+    coordinates,
+    get_model,
+    homogeneous_matrix,
+    identity_grid,
+    params_from_matrix,
+)
+
+__all__ = ["register_parametric", "PARAMETRIC_METHODS", "final_result"]
+
+PARAMETRIC_METHODS = ("lm", "gauss-newton")
+_MI_SAMPLES = 1 << 15  # pixels sampled per level for mutual information
+_COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squares
+# after a step that moved no corner this far (level pixels) the Jacobian is kept for the
+# next step (a chord step: the residuals are fresh, the linearisation barely changed)
+_KEEP_JACOBIAN_BELOW = 2.0
+_PHASE_MAX_SIZE = 128  # longest side of the level on which phase correlation runs
+
+
+class _LevelProblem:
+    """Residuals of one pyramid level as a function of the transform parameters."""
+
+    def __init__(self, model: TransformModel, metric: str, fixed: np.ndarray,
+                 moving: np.ndarray, center: np.ndarray, scale: float, order: int):
+        self.model, self.metric, self.fixed = model, metric, fixed
+        self.center, self.scale = center, scale
+        self.grid = identity_grid(fixed.shape)
+        self.moving_shape = moving.shape
+        self.moving_range = (float(moving.min()), float(moving.max()))
+        if metric == "mi" and fixed.size > _MI_SAMPLES:
+            # a fixed random subset of pixels (as in Mattes MI): bounded memory on the tape
+            pick = np.sort(np.random.default_rng(0).choice(fixed.size, _MI_SAMPLES,
+                                                           replace=False))
+            self.grid = self.grid.reshape(fixed.ndim, -1)[:, pick]
+            self.fixed = fixed.ravel()[pick]
+        self.spline = SplineImage(moving, order)
+        corners = np.array(np.meshgrid(*[[0.0, n - 1.0] for n in fixed.shape], indexing="ij"))
+        self.corners = corners.reshape(fixed.ndim, -1)
+        self.mask = np.ones(self.fixed.shape, dtype=bool)
+        ndim = fixed.ndim
+        # sampling coordinates are linear in the entries of A and t:
+        # y_d = c_d / s + sum_e A_de (x_e - c_e / s) + t_d / s
+        self.centred = (self.grid.reshape(ndim, -1)
+                        - (np.asarray(center, dtype=float) / scale)[:, None])
+        self._parts_jacobian = ad.jacfwd(lambda q: _linear_parts(model, q, ndim))
+        self._last = (None, None)  # (parameters, warped image): the LM trial point is
+        # the next Jacobian's point, whose forward pass needs the same values
+        self._last_coords = (None, None)
+
+    def coords(self, p, grid=None):
+        return coordinates(self.model, p, self.grid if grid is None else grid, self.center,
+                           self.scale)
+
+    def corner_motion(self, p: np.ndarray, q: np.ndarray) -> float:
+        """Largest displacement (level pixels) of a corner between parameters p and q."""
+        diff = self.coords(q, self.corners) - self.coords(p, self.corners)
+        return float(np.max(np.sqrt(np.sum(diff * diff, axis=0))))
+
+    def update_mask(self, p: np.ndarray) -> bool:
+        """Refresh the overlap mask at ``p``; True when it changed."""
+        mask = inside(self.coords_at(p), self.moving_shape)
+        changed = not np.array_equal(mask, self.mask)
+        self.mask = mask
+        return changed
+
+    def warped(self, p):
+        return _warped(p, problem=self)
+
+    def coords_at(self, p: np.ndarray) -> np.ndarray:
+        """Sampling coordinates at plain parameters ``p`` (the last ones are remembered)."""
+        last_p, last = self._last_coords
+        if last_p is not None and np.array_equal(last_p, p):
+            return last
+        coords = self.coords(np.asarray(p, dtype=float))
+        self._last_coords = (np.array(p, dtype=float, copy=True), coords)
+        return coords
+
+    def warped_values(self, p: np.ndarray) -> np.ndarray:
+        """Warped image at plain parameters ``p`` (the last one is remembered)."""
+        last_p, last_values = self._last
+        if last_p is not None and np.array_equal(last_p, p):
+            return last_values
+        values = self.spline.values(self.coords_at(p))
+        self._last = (np.array(p, copy=True), values)
+        return values
+
+    def warped_jacobian(self, p: np.ndarray) -> np.ndarray:
+        """Derivative of the warped image w.r.t. the parameters, shape (n_params, points).
+
+        Chain rule with the compiled spline gradient: sum over d, e of
+        ``dA_de/dp grad_d (x_e - c_e / s)`` plus ``dt_d/dp grad_d / s``, the small
+        ``dA/dp``, ``dt/dp`` from forward mode, the pixel sums by one matrix product.
+        """
+        ndim = self.centred.shape[0]
+        grad = self.spline.gradient(self.coords_at(p)).reshape(ndim, -1)
+        parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))  # (nd*nd+nd, n)
+        pairs = [(d, e) for d in range(ndim) for e in range(ndim)
+                 if np.any(parts[d * ndim + e])]
+        shifts = [d for d in range(ndim) if np.any(parts[ndim * ndim + d])]
+        rows = np.empty((len(pairs) + len(shifts), grad.shape[1]))
+        for i, (d, e) in enumerate(pairs):
+            np.multiply(grad[d], self.centred[e], out=rows[i])
+        for i, d in enumerate(shifts, start=len(pairs)):
+            np.multiply(grad[d], 1.0 / self.scale, out=rows[i])
+        weights = parts[[d * ndim + e for d, e in pairs] + [ndim * ndim + d for d in shifts]]
+        return weights.T @ rows
+
+    def negative_mi(self, p):
+        return -_metrics.mutual_information(self.warped(p), self.fixed, self.mask,
+                                            self.moving_range)
+
+    def residuals(self, p):
+        return np.ravel(_metrics.residuals(self.metric, self.warped(p), self.fixed, self.mask))
+
+
+def _linear_parts(model: TransformModel, p, ndim: int):
+    """Entries of ``A`` (row-major) then ``t`` as one vector (differentiable in ``p``)."""
+    a, t = model.split(p, ndim)
+    entries = [a[d][e] for d in range(ndim) for e in range(ndim)] + list(t)
+    return np.stack([np.float64(x) if isinstance(x, float) else x for x in entries])
+
+
+@ad.primitive
+def _warped(p, *, problem: _LevelProblem):
+    """The moving image of a level sampled at the transformed grid (cubic or linear spline).
+
+    Its derivative rules use the compiled spline gradient (``_interp``) and the chain
+    rule through the transform: forward mode (``ad.jacfwd`` of the residuals, the
+    Levenberg-Marquardt Jacobian) and reverse mode (mutual information's gradient).
+    """
+    return problem.warped_values(np.asarray(p, dtype=float))
+
+
+def _warped_jvp(t, ans, p, *, problem):
+    jac = problem.warped_jacobian(p)
+    return np.reshape(np.asarray(t).reshape(len(t), -1) @ jac, (len(t),) + np.shape(ans))
+
+
+def _warped_vjp(ans, p, *, problem):
+    jac = problem.warped_jacobian(p)
+    return lambda g: jac @ np.ravel(g)
+
+
+ad.defjvp(_warped, _warped_jvp)
+ad.defvjp(_warped, _warped_vjp)
+
+
+def _check_overlap(problem: _LevelProblem, initial: bool) -> None:
+    if problem.mask.mean() < 0.05:
+        raise ValueError("the images do not overlap under the initial transform; try "
+                         "initial='phase' or fewer pyramid levels" if initial else
+                         "the transform moved the images out of overlap; the registration "
+                         "diverged (try another initial transform or metric)")
+
+
+def _damped_step(a: np.ndarray, g: np.ndarray, jac: np.ndarray, r: np.ndarray,
+                 lam: float) -> np.ndarray:
+    """Solve ``(A + lam diag(A)) delta = -g`` by normal equations, else least squares."""
+    diag = np.maximum(np.diag(a), 1e-12 * max(float(np.max(np.diag(a))), 1e-300))
+    m = a + lam * np.diag(diag)
+    if np.linalg.cond(m) < _COND_LIMIT:
+        return np.linalg.solve(m, -g)
+    # ill-conditioned: SVD-based least squares on the augmented Jacobian
+    aug = np.vstack([jac, np.diag(np.sqrt(lam * diag))])
+    rhs = np.concatenate([-r, np.zeros(len(g))])
+    return np.linalg.lstsq(aug, rhs, rcond=None)[0]
+
+
+def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: int, tol: float,
+                         rtol: float, method: str, level: int, callback) -> tuple:
+    """Levenberg-Marquardt (or Gauss-Newton with step halving) on one level.
+
+    Stops when a step moves no corner more than ``tol`` level pixels (converged),
+    when an iteration lowers the cost by less than ``rtol`` relatively (stalled:
+    the noise floor of the metric), or on the budget.  Near the solution (a step
+    that moved the corners less than two pixels) the Jacobian is kept for the
+    next step; a step that then fails is retried with a fresh one.
+    """
+    p = np.array(p0, dtype=float)
+    problem.update_mask(p)
+    _check_overlap(problem, True)
+    jacobian = ad.jacfwd(problem.residuals)
+    r = np.asarray(problem.residuals(p))
+    cost = 0.5 * float(r @ r)
+    lam = 1e-3 if method == "lm" else 0.0
+    reason, message, it = "budget", "iteration budget spent", 0
+    jac = None
+    while it < max_iter:
+        fresh = jac is None
+        if fresh:
+            jac = np.asarray(jacobian(p)).reshape(r.size, -1)
+            a = jac.T @ jac
+            if not np.any(a):
+                reason, message = "converged", "zero Jacobian (flat images)"
+                break
+        g = jac.T @ r
+        it += 1
+        accepted = False
+        step_scale = 1.0
+        tiny = False
+        for _ in range(12):
+            delta = step_scale * _damped_step(a, g, jac, r, lam)
+            q = p + delta
+            if problem.corner_motion(p, q) < tol:
+                tiny = True  # below the tolerance: no need to evaluate it
+                break
+            r_new = np.asarray(problem.residuals(q))
+            cost_new = 0.5 * float(r_new @ r_new)
+            if np.isfinite(cost_new) and cost_new <= cost:
+                accepted = True
+                break
+            if method == "lm":
+                lam = max(lam * 4.0, 1e-6)
+            else:
+                step_scale *= 0.5
+        if tiny or not accepted:
+            if not fresh:  # decide with a fresh Jacobian (a kept one may be too old)
+                jac, it = None, it - 1
+                continue
+            reason, message = ("converged", f"next step would move the corners < {tol:g} px") \
+                if tiny else ("converged", "no step lowers the cost (at a minimum)")
+            break
+        if method == "lm":
+            lam = max(lam / 3.0, 1e-9)
+        moved = problem.corner_motion(p, q)
+        relative = (cost - cost_new) / max(cost, 1e-300)
+        p = q
+        if problem.update_mask(p):
+            _check_overlap(problem, False)
+            r_new = np.asarray(problem.residuals(p))
+            cost_new = 0.5 * float(r_new @ r_new)
+        r, cost = r_new, cost_new
+        if callback is not None:
+            try:
+                callback(IterationInfo(level=level, iteration=it, cost=cost, params=p.copy()))
+            except StopIteration:
+                raise Stopped((p, it, cost)) from None
+        # convergence is only declared on a step with a fresh Jacobian (a chord
+        # step converges linearly: its size underestimates the remaining error)
+        if moved < tol and fresh:
+            reason, message = "converged", f"step moved the corners < {tol:g} px"
+            break
+        if relative < rtol and fresh:
+            reason, message = "stalled", f"relative cost decrease < {rtol:g}"
+            break
+        if moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
+            jac = None
+    return p, LevelOutcome(it, cost, reason, message)
+
+
+def _mutual_information_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: int,
+                              tol: float, rtol: float, level: int, callback,
+                              radius: float) -> tuple:
+    """Maximise Parzen-window MI with L-BFGS (reverse-mode gradient), scaled parameters."""
+    p0 = np.array(p0, dtype=float)
+    scales = problem.model.scales(len(problem.center), radius)
+    problem.update_mask(p0)
+    _check_overlap(problem, True)
+    state = {"nit": 0}
+
+    def on_iteration(info):
+        state["nit"] += 1
+        if callback is not None:
+            try:
+                callback(IterationInfo(level=level, iteration=state["nit"], cost=float(info.fun),
+                                       params=p0 + np.asarray(info.x) * scales))
+            except StopIteration:
+                raise Stopped((p0 + np.asarray(info.x) * scales, state["nit"],
+                               float(info.fun))) from None
+
+    res = minimize(lambda q: problem.negative_mi(p0 + q * scales), np.zeros(p0.size),
+                   method="lbfgs", maxiter=max_iter, tol=1e-9,
+                   options={"ftol": min(rtol, 1e-9), "xtol": tol / 4.0},
+                   callback=on_iteration)
+    p = p0 + np.asarray(res.x) * scales
+    reason = "budget" if res.stop_reason == "maxiter" else (
+        "converged" if res.success else "stalled")
+    return p, LevelOutcome(int(res.nit), float(res.fun), reason, str(res.message))
+
+
+def initial_translation(fixed: np.ndarray, moving: np.ndarray, initial) -> np.ndarray:
+    """Phase-correlation translation (``initial='phase'``) or zero."""
+    if isinstance(initial, str) and initial == "phase":
+        from skimage.registration import phase_cross_correlation
+
+        # zero-mean images: the peak's sign then follows the contrast (the peak is
+        # found on |cross-correlation|), so inverted contrast is handled too
+        shift = phase_cross_correlation(fixed - fixed.mean(), moving - moving.mean(),
+                                        upsample_factor=1, normalization=None)[0]
+        return -np.asarray(shift, dtype=float)
+    return np.zeros(fixed.ndim)
+
+
+def _initial_params(model: TransformModel, fixed, moving, initial, center,
+                    scale: int = 1) -> np.ndarray:
+    """Starting parameters; ``fixed`` and ``moving`` may be a level subsampled by ``scale``."""
+    if isinstance(initial, RegistrationResult):
+        if initial.matrix is None:
+            raise ValueError("a displacement result cannot initialise a parametric transform")
+        return params_from_matrix(model, initial.matrix, center)
+    if isinstance(initial, np.ndarray):
+        if initial.shape != (len(center) + 1,) * 2:
+            raise ValueError(f"initial matrix must have shape {(len(center) + 1,) * 2}, "
+                             f"got {initial.shape}")
+        return params_from_matrix(model, initial, center)
+    if isinstance(initial, str) and initial in ("phase", "identity", "affine"):
+        t = initial_translation(fixed, moving, "identity" if initial == "identity" else "phase")
+        t = t * scale
+        return model.with_translation(model.identity(len(center)), t)
+    raise ValueError(f"initial must be 'phase', 'identity', 'affine', a matrix or a "
+                     f"RegistrationResult, got {initial!r}")
+
+
+def final_result(fixed, moving, *, flow=None, model=None, params=None, center=None,
+                 metric: str, transform: str, history, success, message) -> RegistrationResult:
+    """Warp the full-resolution moving image and measure the metric on the overlap."""
+    import scipy.ndimage as ndi
+
+    grid = identity_grid(fixed.shape)
+    if model is not None:
+        matrix = homogeneous_matrix(model, params, center)
+        coords = coordinates(model, params, grid, center, 1.0)
+        flow = coords - grid
+    else:
+        matrix = params = None
+        coords = grid + flow
+    del grid
+    warped = ndi.map_coordinates(moving, coords, order=3, mode="constant", cval=0.0)
+    mask = inside(coords, moving.shape)
+    value = _metrics.metric_value(metric, warped, fixed, mask,
+                                  moving_range=(float(moving.min()), float(moving.max())))
+    return RegistrationResult(flow=flow, matrix=matrix, params=params, warped=warped,
+                              metric=value, metric_name=metric, transform=transform,
+                              history=history, success=success, message=message)
+
+
+def register_parametric(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
+                        levels: int | None = None, max_size: int | None = None,
+                        initial=None, method: str = "lm",
+                        max_iter: int | Sequence[int] | None = None, order: int = 3,
+                        smooth: float = 1.0, tol: float = 1e-2, rtol: float = 1e-6,
+                        callback: Callable[[IterationInfo], None] | None = None,
+                        level_callback: Callable[[dict], None] | None = None,
+                        progress: bool = False, warn: bool = True) -> RegistrationResult:
+    r"""Register ``moving`` onto ``fixed`` with a parametric transform.
+
+    Finds the parameters :math:`p` minimising
+
+    .. math:: E(p) = \tfrac12 \sum_x m(x)\, \rho\big(M(T_p(x)), F(x)\big)
+
+    (see :func:`register` for the notation) by Levenberg-Marquardt on every level
+    of a Gaussian pyramid, coarse to fine, started from phase correlation.  The
+    Jacobian comes from forward-mode AD (``ad.jacfwd``) through a compiled spline
+    kernel; the damped step solves the normal equations.  ``metric='mi'`` is
+    maximised with L-BFGS on reverse-mode gradients instead.
+
+    Parameters
+    ----------
+    fixed, moving : ndarray, shape (M, N) or (P, M, N)
+        Grey-level images of equal shape (integers are scaled to [0, 1]).
+    transform : {'translation', 'rigid', 'similarity', 'affine'}
+        Transform model (rigid and similarity are 2-D only).
+    metric : {'ssd', 'ncc', 'mi'}
+        Sum of squared differences, normalised cross-correlation or mutual
+        information.
+    levels : int, optional
+        Pyramid levels (default: coarsest side about 24-48 pixels).
+    max_size : int, optional
+        Longest side of the finest level that is solved: finer levels are skipped,
+        which bounds time and memory on large images (a 4000x3000 image with
+        ``max_size=1024`` is solved up to its 1000x750 level; the parameters then
+        apply unchanged at full resolution). Default: solve every level.
+    initial : {'phase', 'identity'} or ndarray or RegistrationResult, optional
+        Phase-correlation translation (default), identity, a homogeneous matrix or
+        a previous parametric result.
+    method : {'lm', 'gauss-newton'}, optional
+        Levenberg-Marquardt (default) or Gauss-Newton with step halving.
+    max_iter : int or sequence of int, optional
+        Iterations per solved level (a sequence lists them coarse to fine; default 30).
+    order : {1, 3}, optional
+        Interpolation order of the moving image during the optimisation.
+    smooth : float, optional
+        Gaussian pre-smoothing (sigma, pixels) of both images (0 turns it off).
+    tol : float, optional
+        Stop a level when a step moves no corner more than ``tol`` pixels of that
+        level (``10 * tol`` on levels coarser than the finest solved one).
+    rtol : float, optional
+        Stop a level when an iteration lowers the cost by less than ``rtol``
+        relatively (the metric's noise floor is reached: ``stop_reason='stalled'``).
+    callback : callable, optional
+        ``callback(IterationInfo)`` after every iteration; raising
+        ``StopIteration`` ends the run (``success=False``).
+    level_callback : callable, optional
+        Called with each level's history entry as the level ends.
+    progress : bool, optional
+        Show a progress bar counting pyramid levels.
+    warn : bool, optional
+        Emit a :class:`ConvergenceWarning` when a level ends on its budget.
+
+    Returns
+    -------
+    RegistrationResult
+        ``success`` is False when a level ended on its iteration budget (the
+        message names the levels) or a callback stopped the run.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.ndimage as ndi
+    >>> from skimage import data
+    >>> fixed = data.camera()[::4, ::4] / 255.0
+    >>> moving = ndi.shift(fixed, (2.5, -1.75), order=3, mode="nearest")
+    >>> res = register_parametric(fixed, moving, transform="translation")
+    >>> np.round(res.params, 2)
+    array([ 2.5 , -1.75])
+    """
+    if transform == "displacement":
+        raise ValueError("use register_dense for transform 'displacement'")
+    model = get_model(transform)
+    if metric not in _metrics.METRICS and metric not in _metrics.SCALAR_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of "
+                         f"{sorted(_metrics.METRICS) + list(_metrics.SCALAR_METRICS)}")
+    if method not in PARAMETRIC_METHODS:
+        raise ValueError(f"method {method!r} does not apply to transform {transform!r}; "
+                         f"choose one of {list(PARAMETRIC_METHODS)}")
+    if order not in (1, 3):
+        raise ValueError(f"order must be 1 or 3, got {order}")
+    fixed, moving, pyramid = prepare(fixed, moving, levels=levels, max_size=max_size,
+                                     smooth=smooth)
+    model.check_ndim(fixed.ndim)
+    n_solved = len(pyramid.solved)
+    iters = [30] * n_solved if max_iter is None else per_level(max_iter, n_solved, "max_iter")
+    center = (np.asarray(fixed.shape, dtype=float) - 1.0) / 2.0
+    # phase correlation (integer pixels) on a level of at most _PHASE_MAX_SIZE pixels:
+    # a small FFT; the coarse levels refine it
+    start = pyramid.finest
+    while start < pyramid.n_levels - 1 and max(pyramid.fixed[start].shape) > _PHASE_MAX_SIZE:
+        start += 1
+    p0 = _initial_params(model, pyramid.fixed[start], pyramid.moving[start],
+                         "phase" if initial is None else initial, center, 2 ** start)
+
+    def solve_level(level: int, p: np.ndarray, n_iter: int):
+        problem = _LevelProblem(model, metric, pyramid.fixed[level], pyramid.moving[level],
+                                center, 2.0 ** level, order)
+        level_tol = tol if level == pyramid.finest else 10.0 * tol
+        if metric == "mi":
+            return _mutual_information_level(problem, p, max_iter=n_iter, tol=level_tol,
+                                             rtol=rtol, level=level, callback=callback,
+                                             radius=max(fixed.shape) / 2.0)
+        return _least_squares_level(problem, p, max_iter=n_iter, tol=level_tol, rtol=rtol,
+                                    method=method, level=level, callback=callback)
+
+    p, history, success, message = coarse_to_fine(
+        pyramid, p0, solve_level, iterations=iters, on_stop=lambda p, level: p,
+        description=f"register {transform}", progress=progress, level_callback=level_callback,
+        warn=warn)
+    return final_result(fixed, moving, model=model, params=p, center=center, metric=metric,
+                        transform=transform, history=history, success=success,
+                        message=message)
+

@@ -174,7 +174,8 @@ def denoise(image: np.ndarray, regularizer: Callable[[np.ndarray], float],
                    progress=progress, options=options)
     u = np.asarray(res.x, dtype=f.dtype).reshape(f.shape)
     if not res.success:  # never end short silently (the image alone carries no flag)
-        warnings.warn(f"denoise did not converge ({method}): {str(res.message).rstrip('.')} after {res.nit} "
+        reason = str(res.message).rstrip(".")
+        warnings.warn(f"denoise did not converge ({method}): {reason} after {res.nit} "
                       "iterations; the returned image is the last iterate (success=False "
                       "with return_info=True).  Non-smooth regularisers (abs, max, plain "
                       "TV) slow gradient solvers: smooth them (huber_tv, smoothed_tv), or "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["panel_grid", "image_panel", "difference_panel"]
+__all__ = ["panel_grid", "image_panel", "difference_panel", "flow_panel"]
 
 
 def panel_grid(shape: tuple[int, ...], ncols: int, *, extra: int = 0, width: float = 3.6,
@@ -49,15 +49,45 @@ def image_panel(ax: Any, image: Any, title: str) -> None:
     ax.axis("off")
 
 
-def difference_panel(fig: Any, ax: Any, difference: Any, title: str) -> None:
-    """A signed difference in a diverging colour map centred on 0, with a colour bar."""
+def difference_panel(fig: Any, ax: Any, difference: Any, title: str, *,
+                     limit: float | None = None) -> None:
+    """A signed difference in a diverging colour map centred on 0, with a colour bar.
+
+    ``limit`` fixes the colour range (to compare panels); default: the 99.5 percentile of
+    the absolute difference.
+    """
     import numpy as np
 
     diff = np.asarray(difference, dtype=np.float64)
     if diff.ndim == 3:  # colour: the channel mean keeps the sign
         diff = diff.mean(axis=-1)
-    limit = float(np.percentile(np.abs(diff), 99.5)) or 1.0
+    if limit is None:
+        limit = float(np.percentile(np.abs(diff), 99.5))
+    limit = limit or 1.0
     im = ax.imshow(diff, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.axis("off")
     fig.colorbar(im, ax=ax, shrink=0.8)
+
+
+def flow_panel(fig: Any, ax: Any, flow: Any, title: str = "displacement (px)") -> None:
+    """A 2-D displacement field: magnitude with a colour bar in pixels, sparse arrows.
+
+    ``flow`` has shape (2, M, N), rows then columns (scikit-image's optical-flow
+    convention); arrows point along the displacement in image coordinates.
+    """
+    import numpy as np
+
+    flow = np.asarray(flow, dtype=np.float64)
+    rows, cols = flow.shape[1:]
+    magnitude = np.hypot(flow[0], flow[1])
+    im = ax.imshow(magnitude, cmap="magma", interpolation="nearest")
+    step = max(1, max(rows, cols) // 20)
+    r, c = np.mgrid[step // 2:rows:step, step // 2:cols:step]
+    ax.quiver(c, r, flow[1][r, c], flow[0][r, c], color="cyan", angles="xy",
+              scale_units="xy", scale=max(float(magnitude.max()) / step, 1e-12), width=0.004)
+    ax.set_xlim(-0.5, cols - 0.5)
+    ax.set_ylim(rows - 0.5, -0.5)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="pixels")

@@ -1,34 +1,35 @@
 """Command line: ``python -m applications.registration [FIXED MOVING] [options]``.
 
 Without images, registers a sample pair made from ``skimage.data.camera`` with a
-known transform and reports the end-point error against it.
+known transform and reports the end-point error against it.  Also installed as
+``autodiff-register``.  Follows the shared CLI rules (:mod:`applications._cli`): NumPy,
+scikit-image and the solver are imported after the arguments are parsed and the output
+paths checked; existing outputs are kept unless ``--overwrite``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from io import BytesIO
 from pathlib import Path
 
-import numpy as np
+from .._cli import CliError, HelpFormatter, add_overwrite, check_outputs, program_name, run_main
 
-from ._register import register
-from ._sample import end_point_error, sample_pair
-
+OUTPUTS = ("registration.png", "metrics.json", "result.npz")
 TRANSFORMS = ("translation", "rigid", "similarity", "affine", "displacement")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m applications.registration",
+        prog=program_name("applications.registration"), formatter_class=HelpFormatter,
         description="Register MOVING onto FIXED (or a bundled camera pair with a known "
                     "transform) and write a figure and a metrics summary.")
     p.add_argument("images", nargs="*", metavar="FIXED MOVING",
                    help="two grey-level images of equal shape (default: sample pair)")
-    p.add_argument("--transform", choices=TRANSFORMS, default="affine")
+    p.add_argument("--transform", choices=TRANSFORMS, default="affine",
+                   help="transform model")
     p.add_argument("--metric", choices=("ssd", "ncc", "mi"), default="ssd",
                    help="ssd, ncc (brightness/contrast invariant) or mi (parametric only)")
     p.add_argument("--levels", type=int, default=None, help="pyramid levels (default: auto)")
@@ -37,13 +38,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="smoothness weight (displacement; default: the library's)")
     p.add_argument("--size", type=int, default=256, help="side of the sample images")
     p.add_argument("--out", type=Path, default=Path("results/registration"),
-                   help="output folder (created)")
+                   help=f"output folder (created), receives {', '.join(OUTPUTS)}")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when stderr is a terminal)")
+    add_overwrite(p)
     return p
 
 
-def _read(path: str) -> np.ndarray:
+def _read(path: str):
+    import numpy as np
     from skimage import io
     from skimage.util import img_as_float
 
@@ -65,73 +68,73 @@ def _read(path: str) -> np.ndarray:
     return img_as_float(image) if np.issubdtype(image.dtype, np.integer) else image.astype(float)
 
 
-def _checkerboard(a: np.ndarray, b: np.ndarray, tiles: int = 8) -> np.ndarray:
+def _checkerboard(a, b, tiles: int = 8):
+    import numpy as np
+
     rows = (np.arange(a.shape[0]) * tiles // a.shape[0])[:, None]
     cols = (np.arange(a.shape[1]) * tiles // a.shape[1])[None, :]
     return np.where((rows + cols) % 2 == 0, a, b)
 
 
 def _figure(path: Path, fixed, moving, result) -> None:
-    import matplotlib
+    import numpy as np
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .._plot import difference_panel, flow_panel, image_panel, panel_grid
 
-    dense = result.transform == "displacement"
-    ncols = 4 if dense else 3
-    fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 4.3))
+    fig, axes = panel_grid(fixed.shape, 6, width=3.2)
     lo, hi = np.percentile(fixed, [1, 99])
-    panels = [("fixed", fixed), ("checkerboard before", _checkerboard(fixed, moving)),
-              ("checkerboard after", _checkerboard(fixed, result.warped))]
-    for ax, (title, img) in zip(axes, panels):
-        ax.imshow(img, cmap="gray", vmin=lo, vmax=hi)
-        ax.set_title(title)
-        ax.axis("off")
-    if dense:
-        ax = axes[3]
-        step = max(1, fixed.shape[0] // 24)
-        r, c = np.mgrid[0:fixed.shape[0]:step, 0:fixed.shape[1]:step]
-        ax.imshow(np.hypot(*result.flow), cmap="magma")
-        ax.quiver(c, r, result.flow[1][::step, ::step], -result.flow[0][::step, ::step],
-                  color="cyan", angles="xy")
-        ax.set_title("flow (magnitude, arrows)")
-        ax.axis("off")
-    fig.suptitle(f"{result.transform} / {result.metric_name}: metric {result.metric:.4g}")
-    fig.tight_layout()
+    scale = (hi - lo) or 1.0
+    for ax, (title, img) in zip(axes, [("fixed", fixed), ("moving", moving)]):
+        image_panel(ax, (img - lo) / scale, title)
+    before, after = fixed - moving, fixed - result.warped
+    limit = float(np.percentile(np.abs(before), 99.5)) or None
+    difference_panel(fig, axes[2], before, "fixed - moving (before)", limit=limit)
+    difference_panel(fig, axes[3], after, "fixed - warped (after)", limit=limit)
+    image_panel(axes[4], (_checkerboard(fixed, result.warped) - lo) / scale,
+                "checkerboard after")
+    flow_panel(fig, axes[5], result.flow, "displacement (px)")
+    fig.suptitle(f"{result.transform} / {result.metric_name}: metric {result.metric:.4g}",
+                 fontsize=10)
     fig.savefig(path, dpi=80)
+    import matplotlib.pyplot as plt
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        truth = None
-        if len(args.images) == 2:
-            fixed, moving = _read(args.images[0]), _read(args.images[1])
-            if fixed.shape != moving.shape:
-                raise ValueError(f"images have different shapes {fixed.shape} and "
-                                 f"{moving.shape}")
-            label = f"{args.images[0]} <- {args.images[1]}"
-        elif not args.images:
-            pair = sample_pair(args.transform, size=args.size)
-            fixed, moving, truth = pair.fixed, pair.moving, pair.flow
-            label = f"sample: {pair.description}"
-        else:
-            raise ValueError("give two images (FIXED MOVING) or none for the sample pair")
-        for name, img in (("fixed", fixed), ("moving", moving)):
-            if not np.all(np.isfinite(img)):
-                raise ValueError(f"{name} image contains NaN or infinite values")
-        args.out.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        options = {} if args.alpha is None else {"alpha": args.alpha}
-        result = register(fixed, moving, transform=args.transform, metric=args.metric,
-                          levels=args.levels, max_iter=args.max_iter, **options,
-                          progress=sys.stderr.isatty() if args.progress is None
-                          else args.progress)
-        seconds = time.perf_counter() - start
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def _run(args: argparse.Namespace) -> None:
+    if len(args.images) not in (0, 2):
+        raise CliError("give two images (FIXED MOVING) or none for the sample pair")
+    outputs = [args.out / name for name in OUTPUTS]
+    check_outputs(outputs, args.images, overwrite=args.overwrite)
+
+    import json
+
+    import numpy as np
+
+    from ._register import register
+    from ._sample import end_point_error, sample_pair
+
+    truth = None
+    if len(args.images) == 2:
+        fixed, moving = _read(args.images[0]), _read(args.images[1])
+        if fixed.shape != moving.shape:
+            raise ValueError(f"images have different shapes {fixed.shape} and "
+                             f"{moving.shape}")
+        label = f"{args.images[0]} <- {args.images[1]}"
+    else:
+        pair = sample_pair(args.transform, size=args.size)
+        fixed, moving, truth = pair.fixed, pair.moving, pair.flow
+        label = f"sample: {pair.description}"
+    for name, img in (("fixed", fixed), ("moving", moving)):
+        if not np.all(np.isfinite(img)):
+            raise ValueError(f"{name} image contains NaN or infinite values")
+    args.out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    options = {} if args.alpha is None else {"alpha": args.alpha}
+    result = register(fixed, moving, transform=args.transform, metric=args.metric,
+                      levels=args.levels, max_iter=args.max_iter, **options,
+                      progress=sys.stderr.isatty() if args.progress is None
+                      else args.progress)
+    seconds = time.perf_counter() - start
     summary = {"input": label, "transform": args.transform, "metric": args.metric,
                "metric_value": result.metric, "seconds": round(seconds, 3),
                "levels": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in h.items()}
@@ -154,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     if result.matrix is not None:
         print("matrix (fixed (row, col, 1) -> moving):")
         print(np.array2string(result.matrix, precision=5, suppress_small=True))
-    print(f"wrote {args.out / 'registration.png'}, {args.out / 'metrics.json'}, "
-          f"{args.out / 'result.npz'}")
-    return 0
+    print(f"wrote {', '.join(str(p) for p in outputs)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 1 internal)."""
+    args = _parser().parse_args(argv)
+    return run_main(lambda: _run(args))
 
 
 if __name__ == "__main__":

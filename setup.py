@@ -10,6 +10,8 @@ from setuptools import find_packages, setup
 APPS = "autodiff_apps"
 packages = find_packages(include=["autodiff", "autodiff.*"])
 packages += [APPS] + [f"{APPS}.{name}" for name in find_packages("applications")]
+# Folders of package data (no __init__.py) are listed too: setuptools warns otherwise.
+packages += [f"{APPS}.text_classification.data"]
 
 setup(
     packages=packages,
@@ -17,6 +19,6 @@ setup(
     package_data={
         "autodiff": ["py.typed"],
         APPS: ["py.typed"],
-        f"{APPS}.text_classification": ["data/*.tsv"],
+        f"{APPS}.text_classification.data": ["*.tsv"],
     },
 )

@@ -8,34 +8,22 @@ forward-over-reverse for Hessians, on functions written with plain NumPy.
 array([0.        , 0.90929743])
 """
 
-from . import (
-    numerical,
-    numpy,  # noqa: F401  (installs NumPy's protocols on tracers)
-    scipy,
-)
+from . import numerical, numpy, scipy
+from ._checkpoint import checkpoint
 from ._debug import FloatingPointDerivativeError, debug_nans
+from ._forward_transforms import hessian, hvp, jacfwd, jacobian, jvp, linearize
+from ._registry import UnsupportedFunctionError
+from ._reverse_transforms import grad, jacrev, value_and_grad, vjp
 from ._trace_table import trace
 from ._tracer import Primitive, Tracer, defjvp, defvjp, primitive
-from ._transforms import (
-    checkpoint,
-    grad,
-    hessian,
-    hvp,
-    jacfwd,
-    jacobian,
-    jacrev,
-    jvp,
-    value_and_grad,
-    vjp,
-)
 from .numerical import check_grads
-from .numpy import UnsupportedFunctionError, stop_gradient
+from .numpy import stop_gradient
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
-    "checkpoint", "primitive", "defvjp", "defjvp", "check_grads", "numerical", "trace",
-    "stop_gradient", "debug_nans", "FloatingPointDerivativeError", "UnsupportedFunctionError",
-    "Primitive", "Tracer", "numpy", "scipy",
+    "grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
+    "hessian", "hvp", "checkpoint", "primitive", "defvjp", "defjvp", "check_grads",
+    "numerical", "trace", "stop_gradient", "debug_nans", "FloatingPointDerivativeError",
+    "UnsupportedFunctionError", "Primitive", "Tracer", "numpy", "scipy",
 ]

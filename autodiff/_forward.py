@@ -3,79 +3,53 @@
 A forward tracer holds ``primal`` and ``tangent`` with ``tangent.shape == (k,) +
 primal.shape``: k directions are pushed through one evaluation at once, which is how
 ``jacfwd`` and ``hessian`` get all their columns in a single sweep.
+
+:class:`LinearizeTrace` is the same interpreter split in two: it records the
+primitives of one evaluation, and :meth:`LinearizeTrace.replay` later pushes
+tangents through the recorded values with the same :func:`push_tangent`, without
+evaluating the function again (``ad.linearize``).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from . import _debug
-from ._tracer import Primitive, Tracer, missing_rule, ndim_of, shape_of
+from ._tracer import Primitive, Tracer, evaluate, push_tangent
 
-__all__ = ["ForwardTrace", "ForwardTracer"]
+__all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
 
 
 class ForwardTrace:
-    """One forward-mode transform invocation."""
+    """One forward-mode transform invocation.
 
-    __slots__ = ("level",)
-
-    def __init__(self, level: int):
-        self.level = level
-
-    def process(self, prim: Primitive, args: tuple, kwargs: dict) -> ForwardTracer:
-        primals = [a.primal if isinstance(a, ForwardTracer) and a._trace is self else a
-                   for a in args]
-        ans = prim(*primals, **kwargs)
-        tangents = [
-            a.tangent if isinstance(a, ForwardTracer) and a._trace is self else None for a in args
-        ]
-        if prim.jvp_joint is not None:
-            tangent = prim.jvp_joint(tangents, ans, *primals, **kwargs)
-        else:
-            tangent = None
-            out_ndim = ndim_of(ans) if prim.elementwise else 0
-            for i, t in enumerate(tangents):
-                if t is None:
-                    continue
-                rule = prim.jvps.get(i)
-                if rule is None:
-                    raise missing_rule(prim, i, "forward")
-                if prim.elementwise:
-                    t = align_rank(t, ndim_of(primals[i]), out_ndim)
-                contribution = rule(t, ans, *primals, **kwargs)
-                if tangent is None:
-                    tangent = contribution
-                elif (type(tangent) is np.ndarray and type(contribution) is np.ndarray
-                      and tangent.base is None and tangent.flags.writeable
-                      and tangent.shape == contribution.shape
-                      and tangent.dtype == np.result_type(tangent, contribution)
-                      and not any(tangent is u for u in tangents)):
-                    # The first contribution is a fresh array made by its rule (not an
-                    # input tangent handed through): add the next one into it in place.
-                    np.add(tangent, contribution, out=tangent)
-                else:
-                    tangent = tangent + contribution
-            if prim.elementwise:
-                full = (shape_of(tangent)[0],) + shape_of(ans)
-                if shape_of(tangent) != full:
-                    tangent = np.broadcast_to(tangent, full)
-        if _debug.enabled:
-            _debug.check(prim, "forward (jvp)", (ans, tangent), primals + tangents)
-        return ForwardTracer(self, ans, tangent)
-
-
-def align_rank(t, arg_ndim: int, out_ndim: int):
-    """Insert unit axes after the batch axis so ``t`` broadcasts like its operand.
-
-    Without this, a tangent of a lower-rank operand would broadcast its batch axis
-    against an output dimension (silently wrong when k equals that dimension).
+    ``observer(prim, primals, kwargs, ans, tangents, tangent, args)``, when given, is
+    called after every primitive (``ad.trace`` uses it to print the dotted column).
     """
-    extra = out_ndim - arg_ndim
-    if extra <= 0:
-        return t
-    shape = shape_of(t)
-    return t.reshape(shape[:1] + (1,) * extra + shape[1:])
+
+    __slots__ = ("level", "observer")
+
+    def __init__(self, level: int, observer: Callable | None = None):
+        self.level = level
+        self.observer = observer
+
+    def process(self, prim: Primitive, args, kwargs: dict) -> ForwardTracer:
+        primals = list(args)
+        tangents = [None] * len(primals)
+        lower = False
+        for i, a in enumerate(args):
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    primals[i] = p = a.primal
+                    lower = lower or isinstance(p, Tracer)
+                    tangents[i] = a.tangent
+                else:
+                    lower = True
+        ans = evaluate(prim, primals, kwargs, lower)
+        tangent = push_tangent(prim, tangents, ans, primals, kwargs)
+        out = ForwardTracer(self, ans, tangent)
+        if self.observer is not None:
+            self.observer(prim, primals, kwargs, ans, tangents, tangent, args, out)
+        return out
 
 
 class ForwardTracer(Tracer):
@@ -87,3 +61,66 @@ class ForwardTracer(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+
+
+class LinearizeTrace:
+    """Records one evaluation so that tangents can be pushed through it later.
+
+    Each record is ``(prim, parents, primals, kwargs, ans)`` with ``parents`` the
+    ``(argnum, record index)`` pairs of the traced operands.
+    """
+
+    __slots__ = ("level", "records", "n_inputs")
+
+    def __init__(self, level: int):
+        self.level = level
+        self.records: list[tuple] = []
+        self.n_inputs = 0
+
+    def new_input(self, value) -> LinearizeTracer:
+        self.records.append((None, (), (), {}, value))
+        self.n_inputs += 1
+        return LinearizeTracer(self, value, len(self.records) - 1)
+
+    def process(self, prim: Primitive, args, kwargs: dict) -> LinearizeTracer:
+        primals = list(args)
+        parents = []
+        lower = False
+        for i, a in enumerate(args):
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    primals[i] = p = a.primal
+                    lower = lower or isinstance(p, Tracer)
+                    parents.append((i, a.index))
+                else:
+                    lower = True
+        ans = evaluate(prim, primals, kwargs, lower)
+        self.records.append((prim, tuple(parents), primals, kwargs, ans))
+        return LinearizeTracer(self, ans, len(self.records) - 1)
+
+    def replay(self, input_tangents: list, outputs: list[int]) -> list:
+        """Tangents of the records ``outputs`` for batched tangents of the inputs."""
+        last = max(outputs, default=-1)
+        tangents: list = [None] * (last + 1)
+        tangents[:len(input_tangents)] = input_tangents
+        for index in range(self.n_inputs, last + 1):
+            prim, parents, primals, kwargs, ans = self.records[index]
+            if not parents:
+                continue
+            incoming = [None] * len(primals)
+            for argnum, parent in parents:
+                incoming[argnum] = tangents[parent]
+            if any(t is not None for t in incoming):
+                tangents[index] = push_tangent(prim, incoming, ans, primals, kwargs)
+        return [tangents[i] for i in outputs]
+
+
+class LinearizeTracer(Tracer):
+    """A value recorded by a :class:`LinearizeTrace` at position ``index``."""
+
+    __slots__ = ("_trace", "primal", "index")
+
+    def __init__(self, trace: LinearizeTrace, primal, index: int):
+        self._trace = trace
+        self.primal = primal
+        self.index = index

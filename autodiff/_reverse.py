@@ -1,139 +1,207 @@
 """Reverse mode: a tape (the Wengert list) and the backward sweep over it.
 
-Each primitive applied to a reverse tracer appends one record
-``(primitive, args, kwargs, ans, parents)`` to its trace's tape, in execution
-order.  The backward sweep walks the tape from the output to the inputs and
-accumulates adjoints with ``+``: no graph search, no topological sort.
+Each primitive applied to a reverse tracer appends one :class:`Record` to its
+trace's tape, in execution order.  The backward sweep walks the tape from the
+output to the inputs: for each record it applies the record's VJP to the adjoint of
+its value and adds the resulting cotangents into the adjoints of its parents with
+:func:`add_cotangent`.  No graph search, no topological sort.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 
 from . import _debug
-from ._tracer import Primitive, Tracer, missing_rule, shape_of
+from ._tracer import REAL_TYPES, Primitive, Tracer, bind, check_real, missing_rule
 
-__all__ = ["ReverseTrace", "ReverseTracer", "unbroadcast"]
+__all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
+
+
+class Record(NamedTuple):
+    """One tape entry: ``value = prim(*args)`` and how to send its adjoint back.
+
+    ``parents`` are the tape indices of the traced operands, ``vjp`` maps the
+    adjoint of the value to one cotangent per parent.  ``values = (args, primals,
+    kwargs, ans)`` (``args`` as passed, with tracers) is kept only when the trace
+    observes (``ad.trace``) or debugs NaNs.
+    """
+
+    prim: Primitive | None
+    parents: tuple
+    vjp: Callable | None
+    values: tuple | None
+
+
+# Records are made once per primitive: skip NamedTuple's Python-level __new__.
+_new_record = tuple.__new__
+_FIRST = (0,)
+
+
+class IndexedCotangent:
+    """The cotangent ``zeros(shape)`` with ``values`` added at ``index``, kept lazy.
+
+    The VJP of ``x[index]`` returns one of these; :func:`add_cotangent` adds it into
+    an adjoint slice in place instead of building a mostly-zero array.
+    ``materialize()`` builds the full array with the differentiable scatter.
+    """
+
+    __slots__ = ("values", "index", "materialize")
+
+    def __init__(self, values, index, materialize: Callable):
+        self.values = values
+        self.index = index
+        self.materialize = materialize
+
+    def add_into(self, adjoint: np.ndarray, basic: bool) -> np.ndarray:
+        if basic:
+            adjoint[self.index] += self.values
+        else:
+            np.add.at(adjoint, self.index, self.values)
+        return adjoint
+
+
+def dense(c):
+    """A cotangent as an array (materializing a lazy indexed one)."""
+    return c.materialize() if type(c) is IndexedCotangent else c
+
+
+def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
+    """Add cotangent ``c`` into ``adjoints[parent]``.
+
+    The only place that sums adjoints.  An adjoint this sweep allocated itself
+    (``owned``) is updated in place; an indexed cotangent is added into a slice of
+    it.  Anything else (another record's array, a tracer at higher order) is added
+    out of place, so no caller's array is ever written.
+    """
+    previous = adjoints[parent]
+    if previous is None:
+        adjoints[parent] = c
+        return
+    if type(previous) is IndexedCotangent:
+        adjoints[parent] = previous = dense(previous)  # a fresh array
+        owned[parent] = type(previous) is np.ndarray
+    if (type(c) is IndexedCotangent and type(previous) is np.ndarray
+            and not isinstance(c.values, Tracer)):
+        if not owned[parent] or previous.dtype != np.result_type(previous, c.values):
+            previous = previous.astype(np.result_type(previous, c.values), copy=True)
+        adjoints[parent] = c.add_into(previous, _is_basic(c.index))
+        owned[parent] = True
+        return
+    c = dense(c)
+    if (owned[parent] and type(previous) is np.ndarray and type(c) is np.ndarray
+            and previous.shape == c.shape and previous.dtype == np.result_type(previous, c)):
+        np.add(previous, c, out=previous)
+        return
+    total = previous + c
+    adjoints[parent] = total
+    owned[parent] = type(total) is np.ndarray
+
+
+def _is_basic(index: tuple) -> bool:
+    """True when ``index`` has no integer arrays (so no element is picked twice)."""
+    for i in index:
+        if isinstance(i, np.ndarray) and i.dtype != bool:
+            return False
+    return True
 
 
 class ReverseTrace:
     """One reverse-mode transform invocation and its tape.
 
-    A tape record is ``(primitive, parents, vjp_fns, operand_shapes, kwargs, values)``:
-    the VJP makers run as the primitive is recorded, so a record keeps only what
-    its linear maps need (as autograd's closures do), not every intermediate.
-    ``values = (args, ans)`` is kept only for :func:`autodiff.trace` (``keep_values``)
-    and in NaN-debug mode.
+    The VJP of each primitive is made as it is recorded, so a record keeps only
+    what its linear map needs (as autograd's closures do), not every intermediate.
     """
 
-    __slots__ = ("level", "tape", "keep_values")
+    __slots__ = ("level", "tape", "observe")
 
     def __init__(self, level: int, keep_values: bool = False):
         self.level = level
-        self.tape: list[tuple | None] = []
-        self.keep_values = keep_values
+        self.tape: list[Record | None] = []
+        #: keep each record's values (for ad.trace, or to name NaNs in debug mode)
+        self.observe = keep_values or _debug.enabled
 
     def new_input(self, value) -> ReverseTracer:
-        self.tape.append((None, (), (), (), None, ((), value)))
+        self.tape.append(Record(None, (), None, ((), (), {}, value)))
         return ReverseTracer(self, value, len(self.tape) - 1)
 
-    def process(self, prim: Primitive, args: tuple, kwargs: dict) -> ReverseTracer:
-        primals = []
+    def process(self, prim: Primitive, args, kwargs: dict) -> ReverseTracer:
+        if len(args) == 1:  # the common unary case, unrolled (bind routed it here)
+            p = args[0].primal
+            primals, which, parents = [p], _FIRST, [args[0].index]
+            lower = isinstance(p, Tracer)
+        else:
+            primals, which, parents, lower = self._unwrap(args)
+        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+        if type(ans) not in REAL_TYPES:
+            check_real(prim, ans)
+        if self.observe:
+            if _debug.enabled:
+                _debug.check(prim, "evaluation", (ans,), primals)
+            values = (args, primals, kwargs, ans)
+        else:
+            values = None
+        if prim.vjp is None:
+            raise missing_rule(prim, which[0], "reverse")
+        tape = self.tape
+        tape.append(_new_record(Record, (prim, parents, prim.vjp(which, ans, primals, kwargs),
+                                         values)))
+        return ReverseTracer(self, ans, len(tape) - 1)
+
+    def _unwrap(self, args):
+        """Values one level down, the positions and tape indices of this trace's operands."""
+        primals = list(args)
+        which = []
         parents = []
+        lower = False
         for i, a in enumerate(args):
-            if isinstance(a, ReverseTracer) and a._trace is self:
-                primals.append(a.primal)
-                parents.append((i, a.index))
-            else:
-                primals.append(a)
-        ans = prim(*primals, **kwargs)
-        debug = _debug.enabled
-        if debug:
-            _debug.check(prim, "evaluation", (ans,), primals)
-        vjp_fns = []
-        for argnum, _ in parents:
-            maker = prim.vjps.get(argnum)
-            vjp_fns.append(None if maker is None else maker(ans, *primals, **kwargs))
-        shapes = ()
-        if prim.elementwise:  # operand shapes, to sum cotangents back where broadcast
-            out_shape = shape_of(ans)
-            shapes = tuple(shape_of(primals[i]) for i, _ in parents)
-            if all(s == out_shape for s in shapes):
-                shapes = ()
-        values = (primals, ans) if self.keep_values or debug else None
-        self.tape.append((prim, parents, vjp_fns, shapes, kwargs, values))
-        return ReverseTracer(self, ans, len(self.tape) - 1)
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    primals[i] = p = a.primal
+                    which.append(i)
+                    parents.append(a.index)
+                    if isinstance(p, Tracer):
+                        lower = True
+                else:
+                    lower = True
+        return primals, which, parents, lower
 
-    def backward(self, output: ReverseTracer, cotangent, inputs: list[ReverseTracer],
-                 consume: bool = False) -> list:
-        """Sweep the tape backwards from ``output`` seeded with ``cotangent``.
+    def backward(self, seeds: list[tuple[int, object]], inputs: list[int],
+                 consume: bool = False, observer: Callable | None = None) -> list:
+        """Sweep the tape backwards from the records in ``seeds`` (index, cotangent).
 
-        Returns the adjoint of each of ``inputs`` (``None`` where the output does
-        not depend on it).  With ``consume=True`` each record is released once
-        swept (for one-shot gradients), which lowers peak memory.
+        Returns the adjoint of each record in ``inputs`` (``None`` where the outputs
+        do not depend on it).  With ``consume=True`` each record is released once
+        swept (one-shot gradients), which lowers peak memory.  ``observer(index,
+        record, g, cotangents)`` sees every step (``ad.trace``).
         """
         tape = self.tape
-        adjoints: list = [None] * (output.index + 1)
-        # Adjoints this sweep allocated itself may be updated in place; others may be
-        # shared (an identity rule hands the same array to several parents).
-        owned = [False] * (output.index + 1)
-        adjoints[output.index] = cotangent
-        for index in range(output.index, -1, -1):
+        last = max(index for index, _ in seeds)
+        adjoints: list = [None] * (last + 1)
+        owned = [False] * (last + 1)
+        for index, cotangent in seeds:
+            add_cotangent(adjoints, owned, index, cotangent)
+        for index in range(last, -1, -1):
             g = adjoints[index]
-            if g is None:
-                continue
-            prim, parents, vjp_fns, shapes, kwargs, values = tape[index]
-            if prim is None:  # an input: keep its adjoint
+            record = tape[index]
+            if g is None or record.prim is None:
                 continue
             adjoints[index] = None
             if consume:
                 tape[index] = None
-            for j, (argnum, parent) in enumerate(parents):
-                previous = adjoints[parent]
-                if (previous is not None and prim.accumulate is not None
-                        and type(previous) is np.ndarray and type(g) is np.ndarray):
-                    # x[index] adjoint: add g into the slice, not a full zero array.
-                    if not owned[parent]:
-                        previous = previous.copy()
-                    adjoints[parent] = prim.accumulate(previous, g, **kwargs)
-                    owned[parent] = True
-                    continue
-                vjp_fn = vjp_fns[j]
-                if vjp_fn is None:
-                    raise missing_rule(prim, argnum, "reverse")
-                contribution = vjp_fn(g)
-                if shapes:
-                    contribution = unbroadcast(contribution, shapes[j])
-                if _debug.enabled and values is not None:
-                    args, ans = values
-                    _debug.check(prim, "backward (vjp)", (contribution,), [g, ans, *args])
-                if previous is None:
-                    adjoints[parent] = contribution
-                elif (owned[parent] and type(previous) is np.ndarray
-                      and type(contribution) is np.ndarray
-                      and previous.shape == contribution.shape
-                      and previous.dtype == np.result_type(previous, contribution)):
-                    np.add(previous, contribution, out=previous)
-                else:
-                    adjoints[parent] = previous + contribution
-                    owned[parent] = True
-        return [adjoints[x.index] if x.index <= output.index else None for x in inputs]
-
-
-def unbroadcast(c, shape: tuple[int, ...]):
-    """Sum ``c`` over the axes along which an operand of ``shape`` was broadcast."""
-    c_shape = shape_of(c)
-    if c_shape == shape:
-        return c
-    extra = len(c_shape) - len(shape)
-    if extra < 0 or any(n != 1 and m != n for n, m in zip(shape, c_shape[extra:])):
-        return np.broadcast_to(c, shape)
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and c_shape[i + extra] != 1
-    )
-    if axes:
-        c = np.sum(c, axis=axes, keepdims=True)
-    return c.reshape(shape) if shape_of(c) != shape else c
+            g = dense(g)
+            cotangents = record.vjp(g)
+            if _debug.enabled and record.values is not None:
+                _, args, _, ans = record.values
+                _debug.check(record.prim, "backward (vjp)", [dense(c) for c in cotangents],
+                             [g, ans, *args])
+            if observer is not None:
+                observer(index, record, g, cotangents)
+            for parent, c in zip(record.parents, cotangents):
+                add_cotangent(adjoints, owned, parent, c)
+        return [dense(adjoints[i]) if i <= last else None for i in inputs]
 
 
 class ReverseTracer(Tracer):

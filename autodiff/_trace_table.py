@@ -2,8 +2,10 @@
 
 The evaluation trace lists one row per primitive (``v_1 = ln v_-1 = 0.693``);
 ``.forward(seed)`` adds the tangent of every row (the dotted column) and
-``.reverse()`` the adjoints in reverse order (the barred column), both computed
-with the same derivative rules that the transforms use.
+``.reverse()`` the adjoints in reverse order (the barred column).  Both columns
+are read off the real interpreters: the forward one observes a
+:class:`~autodiff._forward.ForwardTrace` evaluation, the reverse one observes the
+backward sweep over the recorded tape.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._forward import ForwardTrace, ForwardTracer
 from ._pytree import tree_flatten, tree_unflatten
-from ._reverse import ReverseTrace, ReverseTracer, unbroadcast
-from ._tracer import new_level, shape_of
+from ._reverse import ReverseTrace, ReverseTracer, dense
+from ._tracer import new_level
 
 __all__ = ["trace", "Trace", "TraceTable"]
 
@@ -68,42 +71,42 @@ class Trace:
     """The recorded evaluation of ``f``; see :func:`trace`."""
 
     def __init__(self, f: Callable, args: Sequence):
-        leaves, td = tree_flatten(tuple(args))
-        self._trace = ReverseTrace(new_level(), keep_values=True)
-        self.inputs = [self._trace.new_input(np.asarray(x, dtype=float)[()]) for x in leaves]
-        out = f(*tree_unflatten(td, self.inputs))
-        if not (isinstance(out, ReverseTracer) and out._trace is self._trace):
+        self._f = f
+        leaves, self._treedef = tree_flatten(tuple(args))
+        self._values = [np.asarray(x, dtype=float)[()] for x in leaves]
+        self._tape = ReverseTrace(new_level(), keep_values=True)
+        self.inputs = [self._tape.new_input(v) for v in self._values]
+        out = f(*tree_unflatten(self._treedef, self.inputs))
+        if not (isinstance(out, ReverseTracer) and out._trace is self._tape):
             raise ValueError("trace: the output does not depend on the inputs")
         self.output = out
         n = len(self.inputs)
-        self.names = {x.index: f"v_{i - n + 1}" for i, x in enumerate(self.inputs)}
-        for index in range(n, len(self._trace.tape)):
-            self.names[index] = f"v_{index - n + 1}"
-        self._parents = {}
+        self.names = {index: f"v_{index - n + 1}" for index in range(len(self._tape.tape))}
 
-    # -- helpers -------------------------------------------------------------------------
-    def _operand(self, node_args, parents, prefix=""):
-        names = [_fmt(a) for a in node_args]
-        for argnum, parent in parents:
-            names[argnum] = prefix + self.names[parent]
-        return names
+    def _operands(self, args, name_of) -> list[str]:
+        return [name_of(a) or _fmt(a) for a in args]
 
-    def _records(self):
-        n = len(self.inputs)
-        records = []
-        for i in range(n, self.output.index + 1):
-            prim, parents, _, _, kwargs, (args, ans) = self._trace.tape[i]
-            records.append((i, (prim, args, kwargs, ans, parents)))
-        return records
+    def _formula(self, prim, column: int, ops, **names) -> str | None:
+        templates = _FORMULAS.get(prim.name)
+        if templates is None:
+            return None
+        template = templates[column]
+        return template.format(*ops, **names) if isinstance(template, str) else template
+
+    def _tape_name(self, a) -> str | None:
+        if isinstance(a, ReverseTracer) and a._trace is self._tape:
+            return self.names[a.index]
+        return None
 
     def evaluation(self) -> TraceTable:
         """The forward evaluation trace (primal values)."""
-        rows = [(f"{self.names[x.index]}", f"x_{i + 1}", _fmt(x.primal))
+        rows = [(self.names[x.index], f"x_{i + 1}", _fmt(x.primal))
                 for i, x in enumerate(self.inputs)]
-        for index, (prim, args, kwargs, ans, parents) in self._records():
-            ops = self._operand(args, parents)
-            template = _FORMULAS.get(prim.name, (None,))[0]
-            formula = template.format(*ops) if template else f"{prim.name}({', '.join(ops)})"
+        for index in range(len(self.inputs), self.output.index + 1):
+            record = self._tape.tape[index]
+            args, _, _, ans = record.values
+            ops = self._operands(args, self._tape_name)
+            formula = self._formula(record.prim, 0, ops) or f"{record.prim.name}({', '.join(ops)})"
             rows.append((self.names[index], formula, _fmt(ans)))
         rows.append(("y", self.names[self.output.index], _fmt(self.output.primal)))
         return TraceTable("Forward evaluation trace", rows)
@@ -113,55 +116,70 @@ class Trace:
         seed = list(seed)
         if len(seed) != len(self.inputs):
             raise ValueError(f"forward: need one seed per input ({len(self.inputs)})")
-        dots = {}
+        trace = ForwardTrace(new_level())
+        names: dict[int, str] = {}
+        alive = []  # keep observed tracers alive so their ids stay unique
+        wrapped = []
         rows = []
-        for i, (x, s) in enumerate(zip(self.inputs, seed)):
-            dots[x.index] = np.asarray(s, dtype=float)
+        for i, (x, value, s) in enumerate(zip(self.inputs, self._values, seed)):
+            t = ForwardTracer(trace, value, np.asarray(s, dtype=float).reshape(
+                (1,) + np.shape(value)))
+            names[id(t)] = self.names[x.index]
+            wrapped.append(t)
             rows.append((f"{self.names[x.index]}'", f"x_{i + 1}'", _fmt(s)))
-        for index, (prim, args, kwargs, ans, parents) in self._records():
-            total = 0.0
-            for argnum, parent in parents:
-                t = np.asarray(dots[parent])[None]
-                term = prim.jvps[argnum](t, ans, *args, **kwargs)[0]
-                total = total + term
-            dots[index] = total
-            ops = self._operand(args, parents)
-            dnames = ["0"] * len(args)
-            for argnum, parent in parents:
-                dnames[argnum] = self.names[parent] + "'"
-            template = _FORMULAS.get(prim.name, (None, None))[1]
-            formula = (template.format(*ops, **{f"d{j}": d for j, d in enumerate(dnames)})
-                       if template else f"d{prim.name}({', '.join(dnames)})")
-            rows.append((self.names[index] + "'", formula, _fmt(total)))
-        rows.append(("y'", self.names[self.output.index] + "'", _fmt(dots[self.output.index])))
+        alive.extend(wrapped)
+        counter = iter(range(len(self.inputs), len(self._tape.tape)))
+
+        def name_of(a):
+            return names.get(id(a)) if isinstance(a, ForwardTracer) and a._trace is trace \
+                else None
+
+        def observe(prim, primals, kwargs, ans, tangents, tangent, args, out):
+            name = self.names[next(counter)]
+            names[id(out)] = name
+            alive.append(out)
+            ops = self._operands(args, name_of)
+            dots = [f"{name_of(a)}'" if name_of(a) else "0" for a in args]
+            formula = self._formula(prim, 1, ops, **{f"d{j}": d for j, d in enumerate(dots)})
+            rows.append((name + "'", formula or f"d{prim.name}({', '.join(dots)})",
+                         _fmt(tangent[0])))
+
+        trace.observer = observe
+        out = self._f(*tree_unflatten(self._treedef, wrapped))
+        out_name = names.get(id(out), "0")
+        rows.append(("y'", out_name + "'", _fmt(out.tangent[0]) if name_of(out) else "0"))
         return TraceTable("Forward derivative trace (tangents, written v')", rows)
 
     def reverse(self, seed: float = 1.0) -> TraceTable:
         """The reverse adjoint trace, from ``y_bar = seed`` back to the inputs."""
-        bar = {self.output.index: np.asarray(seed, dtype=float)}
         out_name = self.names[self.output.index] + "_bar"
         rows = [(out_name, "y_bar", _fmt(seed))]
-        for index, (prim, args, kwargs, ans, parents) in reversed(self._records()):
-            if index not in bar:
-                continue
-            g = bar[index]
-            ops = self._operand(args, parents)
-            templates = _FORMULAS.get(prim.name, (None, None, ()))[2]
-            for argnum, parent in parents:
-                c = unbroadcast(prim.vjps[argnum](ans, *args, **kwargs)(g), shape_of(args[argnum]))
-                gname = self.names[index] + "_bar"
+        totals: dict[int, object] = {}
+
+        def observe(index, record, g, cotangents):
+            args, _, _, _ = record.values
+            ops = self._operands(args, self._tape_name)
+            gname = self.names[index] + "_bar"
+            traced = [j for j, a in enumerate(args) if self._tape_name(a)]
+            templates = (_FORMULAS.get(record.prim.name) or (None, None, ()))[2]
+            for argnum, parent, c in zip(traced, record.parents, cotangents):
                 term = (templates[argnum].format(*ops, g=gname) if argnum < len(templates)
-                        else f"{gname} · ∂{prim.name}/∂{ops[argnum]}")
+                        else f"{gname} · ∂{record.prim.name}/∂{ops[argnum]}")
                 pname = self.names[parent] + "_bar"
-                if parent in bar:
-                    bar[parent] = bar[parent] + c
+                c = dense(c)
+                if parent in totals:
+                    totals[parent] = totals[parent] + c
                     term = f"{pname} + {term}"
                 else:
-                    bar[parent] = c
-                rows.append((pname, term, _fmt(bar[parent])))
-        for i, x in enumerate(self.inputs):
+                    totals[parent] = c
+                rows.append((pname, term, _fmt(totals[parent])))
+
+        seed_value = np.asarray(seed, dtype=float).reshape(np.shape(self.output.primal))
+        adjoints = self._tape.backward([(self.output.index, seed_value)],
+                                       [x.index for x in self.inputs], observer=observe)
+        for i, (x, a) in enumerate(zip(self.inputs, adjoints)):
             rows.append((f"x_{i + 1}_bar", self.names[x.index] + "_bar",
-                         _fmt(bar.get(x.index, 0.0))))
+                         _fmt(0.0 if a is None else a)))
         return TraceTable("Reverse adjoint trace", rows)
 
     def __str__(self) -> str:

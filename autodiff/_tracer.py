@@ -1,4 +1,4 @@
-"""Tracers, trace levels and primitive dispatch.
+"""Tracers, trace levels, primitives and their rules.
 
 Every transform (``grad``, ``jvp``, ...) opens a *trace* with a fresh level number.
 Arguments of the function being differentiated are wrapped in tracers belonging to
@@ -8,6 +8,19 @@ unwrapped values (which may still be tracers of outer transforms) and hands the
 result to the trace, which attaches a tangent (forward mode) or records a tape
 entry (reverse mode).  Keeping levels apart is what makes nested derivatives
 correct: a tracer of an outer transform is a constant to an inner one.
+
+A primitive carries one rule per mode, each for all of its operands at once:
+
+* ``prim.vjp(which, ans, args, kwargs) -> (g -> tuple of cotangents)`` for the
+  positional arguments listed in ``which``;
+* ``prim.jvp(tangents, ans, args, kwargs) -> output tangent``, where ``tangents``
+  has one entry per positional argument (``None`` for constants) with a leading
+  batch axis.
+
+:func:`defvjp` and :func:`defjvp` build these joint rules from one rule per
+argument, as autograd's and JAX's per-argument rules do; primitives that make all
+cotangents in one evaluation (concatenate, einsum, checkpoint) set them directly
+with :func:`set_rules`.
 """
 
 from __future__ import annotations
@@ -18,7 +31,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "new_level"]
+from . import _debug
+from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
+
+__all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
+           "base_value", "evaluate", "push_tangent"]
 
 _levels = itertools.count(1)
 
@@ -39,28 +56,24 @@ class Primitive:
     ----------
     fun : callable
         The function evaluated on plain values.
-    vjps : dict
-        ``argnum -> maker(ans, *args, **kwargs) -> (g -> cotangent of that arg)``.
-    jvps : dict
-        ``argnum -> rule(t, ans, *args, **kwargs)``; ``t`` has a leading batch axis.
-    jvp_joint : callable or None
-        Optional ``rule(tangents, ans, *args, **kwargs)`` receiving the list of
-        tangents (``None`` for constants); used instead of ``jvps`` when given.
+    name : str
+        Name used in error messages, :func:`autodiff.trace` and the rule table.
+    vjp, jvp : callable or None
+        The joint reverse and forward rules (see the module docstring).
     elementwise : bool
-        Operands broadcast against each other: tangents are rank-aligned before
-        the JVP rule, and cotangents are summed back to each operand's shape.
+        Operands broadcast against each other like a ufunc's.  The per-argument
+        rules given to :func:`defvjp` / :func:`defjvp` are then wrapped: cotangents
+        are summed back to each operand's shape and tangents are rank-aligned.
     """
 
     def __init__(self, fun: Callable, name: str | None = None, elementwise: bool = False):
         self.fun = fun
         self.name = name or getattr(fun, "__name__", repr(fun))
-        self.vjps: dict[int, Callable] = {}
-        self.jvps: dict[int, Callable] = {}
-        self.jvp_joint: Callable | None = None
-        #: Optional ``accumulate(adjoint, g, **kwargs)`` adding this primitive's
-        #: cotangent into an existing adjoint array in place (used for indexing).
-        self.accumulate: Callable | None = None
         self.elementwise = elementwise
+        self.vjp: Callable | None = None
+        self.jvp: Callable | None = None
+        self.vjp_makers: dict[int, Callable] = {}
+        self.jvp_rules: dict[int, Callable] = {}
         functools.update_wrapper(self, fun, updated=())
 
     def __call__(self, *args, **kwargs):
@@ -79,7 +92,7 @@ class Primitive:
         return functools.partial(self, obj)
 
 
-def bind(prim: Primitive, args: tuple, kwargs: dict):
+def bind(prim: Primitive, args, kwargs: dict):
     """Route ``prim(*args, **kwargs)`` to the trace with the highest level."""
     top = None
     for a in args:
@@ -90,6 +103,61 @@ def bind(prim: Primitive, args: tuple, kwargs: dict):
     return top.process(prim, args, kwargs)
 
 
+#: Shared empty keyword arguments for the hot paths (never mutated).
+NO_KWARGS: dict = {}
+
+
+def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):
+    """Evaluate ``prim`` on values unwrapped by one level.
+
+    ``lower`` says whether a tracer of an outer transform remains among the values
+    (then the call is routed again); otherwise NumPy is called directly.
+    """
+    ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+    if type(ans) not in REAL_TYPES:
+        check_real(prim, ans)
+    return ans
+
+
+REAL_TYPES = frozenset((float, np.float64, np.float32, np.float16, int, bool, np.bool_))
+
+
+def check_real(prim: Primitive, ans) -> None:
+    """Refuse complex intermediates: their derivatives are not supported yet."""
+    t = type(ans)
+    if t in REAL_TYPES:
+        return
+    if t is np.ndarray:
+        if ans.dtype.kind != "c":
+            return
+    elif not (t is complex or isinstance(ans, np.complexfloating)):
+        return
+    raise TypeError(
+        f"{prim.name} produced a complex value from a traced input; complex numbers are not "
+        "supported by autodiff's derivative rules yet (they would give wrong derivatives). "
+        "Split the computation into real and imaginary parts.")
+
+
+def push_tangent(prim: Primitive, tangents, ans, primals, kwargs: dict):
+    """The output tangent of one primitive application (forward mode, any interpreter)."""
+    if prim.jvp is None:
+        argnum = next(i for i, t in enumerate(tangents) if t is not None)
+        raise missing_rule(prim, argnum, "forward")
+    tangent = prim.jvp(tangents, ans, primals, kwargs)
+    if _debug.enabled:
+        _debug.check(prim, "forward (jvp)", (ans, tangent), list(primals) + list(tangents))
+    return tangent
+
+
+def missing_rule(prim: Primitive, argnum: int, mode: str) -> NotImplementedError:
+    kind = "defvjp" if mode == "reverse" else "defjvp"
+    return NotImplementedError(
+        f"primitive '{prim.name}' has no {mode}-mode rule for positional argument {argnum}; "
+        f"add one with ad.{kind}({prim.name}, ...)"
+    )
+
+
+# --- declaring primitives and rules ----------------------------------------------------
 def primitive(fun: Callable | None = None, *, elementwise: bool = False) -> Primitive:
     """Declare ``fun`` as a primitive whose derivatives are given by rules.
 
@@ -135,7 +203,11 @@ def defvjp(prim: Primitive, *makers: Callable | None,
     differentiable.  Write the maps with NumPy functions: they then run under
     forward mode too, which is how Hessians are obtained.
     """
-    _attach(prim, "defvjp", "vjps", makers, argnums)
+    _check_primitive(prim, "defvjp")
+    for i, maker in zip(range(len(makers)) if argnums is None else argnums, makers):
+        if maker is not None:
+            prim.vjp_makers[i] = maker
+    prim.vjp = _joint_vjp(prim)
 
 
 def defjvp(prim: Primitive, *rules: Callable | None,
@@ -147,57 +219,102 @@ def defjvp(prim: Primitive, *rules: Callable | None,
     it returns the output tangent, shape ``(k,) + ans.shape``.  Elementwise
     formulas such as ``t * np.cos(x)`` satisfy this unchanged.
     """
-    _attach(prim, "defjvp", "jvps", rules, argnums)
-
-
-def _attach(prim, api: str, table_name: str, rules, argnums) -> None:
-    if not isinstance(prim, Primitive):
-        raise TypeError(f"{api} expects a primitive made with ad.primitive, got {prim!r}")
-    table = getattr(prim, table_name)
+    _check_primitive(prim, "defjvp")
     for i, rule in zip(range(len(rules)) if argnums is None else argnums, rules):
         if rule is not None:
-            table[i] = rule
+            prim.jvp_rules[i] = rule
+    prim.jvp = _joint_jvp(prim)
 
 
-class VJPsForEveryOperand(dict):
-    """The VJP table of a primitive with any number of operands (concatenate,
-    einsum, checkpoint): ``maker_for(i)`` makes the maker of operand ``i``."""
-
-    def __init__(self, maker_for: Callable[[int], Callable]):
-        super().__init__()
-        self.maker_for = maker_for
-
-    def get(self, i, default=None):
-        return self.maker_for(i)
+def set_rules(prim: Primitive, *, vjp: Callable | None = None,
+              jvp: Callable | None = None) -> Primitive:
+    """Give ``prim`` joint rules directly (for primitives with any number of operands)."""
+    if vjp is not None:
+        prim.vjp = vjp
+    if jvp is not None:
+        prim.jvp = jvp
+    return prim
 
 
-def missing_rule(prim: Primitive, argnum: int, mode: str) -> NotImplementedError:
-    kind = "defvjp" if mode == "reverse" else "defjvp"
-    return NotImplementedError(
-        f"primitive '{prim.name}' has no {mode}-mode rule for positional argument {argnum}; "
-        f"add one with ad.{kind}({prim.name}, ...)"
-    )
+def _check_primitive(prim, api: str) -> None:
+    if not isinstance(prim, Primitive):
+        raise TypeError(f"{api} expects a primitive made with ad.primitive, got {prim!r}")
 
 
-_SHAPED = (np.ndarray, np.generic)
-_PY_SCALARS = (float, int, bool, complex)
+def _joint_vjp(prim: Primitive) -> Callable:
+    makers = prim.vjp_makers
+
+    def maker_for(i):
+        maker = makers.get(i)
+        if maker is None:
+            raise missing_rule(prim, i, "reverse")
+        return maker
+
+    def vjp(which, ans, args, kwargs):
+        if len(which) == 1:
+            fn = maker_for(which[0])(ans, *args, **kwargs)
+            if prim.elementwise and type(ans) not in _SCALARS:
+                fn = _summed_if_broadcast(fn, shape_of(args[which[0]]), shape_of(ans))
+            return lambda g: (fn(g),)
+        fns = [maker_for(i)(ans, *args, **kwargs) for i in which]
+        if prim.elementwise and type(ans) not in _SCALARS:
+            out_shape = shape_of(ans)
+            fns = [_summed_if_broadcast(fn, shape_of(args[i]), out_shape)
+                   for fn, i in zip(fns, which)]
+        if len(fns) == 2:
+            f0, f1 = fns
+            return lambda g: (f0(g), f1(g))
+        return lambda g: tuple([fn(g) for fn in fns])
+
+    return vjp
 
 
-def shape_of(x) -> tuple[int, ...]:
-    # Hot path (called per primitive): avoid np.shape's dispatch for common types.
-    if isinstance(x, _SHAPED) or isinstance(x, Tracer):
-        return x.shape
-    if type(x) in _PY_SCALARS:
-        return ()
-    return np.shape(x)
+# A scalar result means every operand was a scalar too: nothing was broadcast.
+_SCALARS = frozenset((float, np.float64, np.float32))
 
 
-def ndim_of(x) -> int:
-    if isinstance(x, _SHAPED) or isinstance(x, Tracer):
-        return x.ndim
-    if type(x) in _PY_SCALARS:
-        return 0
-    return np.ndim(x)
+def _summed_if_broadcast(fn: Callable, shape: tuple, out_shape: tuple) -> Callable:
+    return fn if shape == out_shape else _summed_to(fn, shape)
+
+
+def _summed_to(fn: Callable, shape: tuple[int, ...]) -> Callable:
+    return lambda g: unbroadcast(fn(g), shape)
+
+
+def _joint_jvp(prim: Primitive) -> Callable:
+    rules = prim.jvp_rules
+
+    def jvp(tangents, ans, args, kwargs):
+        total = None
+        out_ndim = ndim_of(ans) if prim.elementwise else 0
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            rule = rules.get(i)
+            if rule is None:
+                raise missing_rule(prim, i, "forward")
+            if prim.elementwise:
+                t = align_rank(t, ndim_of(args[i]), out_ndim)
+            term = rule(t, ans, *args, **kwargs)
+            total = term if total is None else _add_tangents(total, term, tangents)
+        if prim.elementwise:
+            full = shape_of(total)[:1] + shape_of(ans)
+            if shape_of(total) != full:
+                total = np.broadcast_to(total, full)
+        return total
+
+    return jvp
+
+
+def _add_tangents(total, term, inputs):
+    if (type(total) is np.ndarray and type(term) is np.ndarray and total.base is None
+            and total.flags.writeable and total.shape == term.shape
+            and total.dtype == np.result_type(total, term)
+            and not any(total is u for u in inputs)):
+        # The first term is a fresh array made by its rule (not an input tangent
+        # handed through): add the next one into it in place.
+        return np.add(total, term, out=total)
+    return total + term
 
 
 def base_value(x):
@@ -211,14 +328,13 @@ class Tracer:
     """A value being traced by some transform; behaves like an ndarray.
 
     Subclasses define ``primal`` (the value one level down) and ``_trace``.
-    Operators, ``__array_ufunc__`` and ``__array_function__`` route NumPy calls to
-    the differentiable primitives of :mod:`autodiff.numpy`.
+    Operators, methods, ``__array_ufunc__`` and ``__array_function__`` are installed
+    by :mod:`autodiff._registry` from the table of differentiable functions.
     """
 
     __slots__ = ()
     __array_priority__ = 1000.0  # above ndarray, np.matrix and scipy.sparse
 
-    # --- ndarray-like attributes -------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
         return shape_of(self.primal)
@@ -251,80 +367,5 @@ class Tracer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(level={self._trace.level}, primal={base_value(self)!r})"
 
-    # --- conversions that would silently drop the derivative ------------------------
-    def _refuse(self, what: str, hint: str = ""):
-        raise TypeError(
-            f"{what} of a traced value would drop its derivative. Keep the value as an array "
-            "inside the differentiated function (use autodiff.numpy or NumPy functions on it); "
-            "to use it as a constant, call ad.stop_gradient(x) first." + hint
-        )
-
-    def __float__(self):
-        self._refuse("float()")
-
-    def __int__(self):
-        self._refuse("int()")
-
-    def __complex__(self):
-        self._refuse("complex()")
-
-    def __index__(self):
-        self._refuse("using as an index")
-
-    def item(self, *args):
-        self._refuse(".item()")
-
-    def tolist(self):
-        self._refuse(".tolist()")
-
-    def __array__(self, dtype=None, copy=None):
-        if _called_by_scipy_sparse():
-            # scipy.sparse's ``X @ w`` converts ``w`` with np.asanyarray and returns
-            # NotImplemented for a 0-d object array, which hands the product to our
-            # __rmatmul__ (the differentiable sparse product).
-            out = np.empty((), dtype=object)
-            out[()] = self
-            return out
-        self._refuse("np.asarray()/np.array()", _caller_hint())
-
-    def __setitem__(self, key, value):
-        raise TypeError(
-            "in-place assignment x[...] = v on a traced array is not differentiable; build a new "
-            "array instead, e.g. np.where(mask, v, x), np.concatenate([...]), np.pad(...) or "
-            "autodiff.numpy.index_update(x, index, v)"
-        )
-
     def __hash__(self):
         return id(self)
-
-
-_LIBRARIES = ("numpy", "scipy", "sklearn", "skimage")
-
-
-def _caller_hint() -> str:
-    """Name the library function that tried to convert a tracer, with an alternative."""
-    import sys
-
-    # The outermost library frame is the function the user called (e.g.
-    # scipy.special.logsumexp), not the helper deep inside it that converted.
-    frame, caller = sys._getframe(2), None  # 0: here, 1: __array__, 2: who converted
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        caller, frame = frame, frame.f_back
-    if caller is None:
-        return ""
-    frame, module = caller, caller.f_globals["__name__"]
-    name = frame.f_code.co_name
-    hint = f" It was called from {module}.{name}"
-    if module.startswith("scipy.special"):
-        from .scipy import special
-
-        if hasattr(special, name):
-            hint += f": use autodiff.scipy.special.{name} instead"
-    return hint + "."
-
-
-def _called_by_scipy_sparse() -> bool:
-    import sys
-
-    frame = sys._getframe(2)
-    return frame is not None and frame.f_globals.get("__name__", "").startswith("scipy.sparse")

@@ -118,7 +118,8 @@ def check_grads(f: Callable, args: Sequence, modes: Sequence[str] = ("fwd", "rev
     >>> import numpy as np, autodiff as ad
     >>> ad.check_grads(np.sin, (np.array([0.3, 1.2]),), order=2)
     """
-    from ._transforms import jvp, vjp
+    from ._forward_transforms import jvp
+    from ._reverse_transforms import vjp
 
     rng = np.random.default_rng(seed)
     args = tuple(np.asarray(a, dtype=float) if np.ndim(a) or isinstance(a, (int, float))

@@ -56,14 +56,71 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def load_tsv(path: str | Path) -> tuple[list[str], list[str]]:
-    """Read ``label<TAB>text`` lines.
+#: Column names that mark the first line of a TSV file as a header (compared lowercased).
+_HEADER_NAMES = frozenset({
+    "label", "labels", "class", "category", "target", "y", "tag", "topic", "sentiment",
+    "text", "texts", "message", "sms", "document", "doc", "sentence", "content", "body",
+    "review", "x", "v1", "v2",
+})
+_COLUMNS = ("label-text", "text-label")
 
-    Blank lines are skipped; the text is everything after the first tab.
+
+def _split_line(line: str, columns: str) -> tuple[str, str, bool]:
+    """``(label, text, found_tab)``: the label is the first field, or the last one."""
+    if columns == "label-text":
+        label, tab, text = line.partition("\t")
+    else:
+        text, tab, label = line.rpartition("\t")
+    return label.strip(), text.strip(), bool(tab)
+
+
+def _is_header(label: str, text: str, other_labels: list[str]) -> bool:
+    """A first line whose cells are column names (``label<TAB>text``, ``v1<TAB>v2``...).
+
+    Both cells must be single words, one of them a usual column name, and the label
+    cell must not occur as a label again.
+    """
+    words = (label, text)
+    return (all(len(w) <= 30 and not any(c.isspace() for c in w) for w in words)
+            and any(w.lower() in _HEADER_NAMES for w in words)
+            and label not in other_labels)
+
+
+def _check_not_swapped(path: Path, texts: list[str], labels: list[str], columns: str) -> None:
+    """Refuse a file whose text sits in the label column: sentences as labels, few texts."""
+    n = len(labels)
+    n_labels, n_texts = len(set(labels)), len(set(texts))
+    if n < 6 or n_labels <= n / 2 or n_texts > n / 2:
+        return
+    spaced = sum(any(c.isspace() for c in label) for label in labels)
+    if spaced <= n / 2:
+        return
+    other = "text-label" if columns == "label-text" else "label-text"
+    where = "first" if columns == "label-text" else "last"
+    examples = ", ".join(repr(t) for t in sorted(set(texts))[:4])
+    raise ValueError(
+        f"{path}: the columns look swapped: the {where} column (read as labels) holds "
+        f"{n_labels} distinct sentences in {n} lines, the other only {n_texts} distinct "
+        f"values ({examples}); expected '{columns.replace('-', '<TAB>')}' lines: swap the "
+        f"columns or read them as {other!r} (command line: --columns {other})"
+    )
+
+
+def load_tsv(path: str | Path, *, columns: str = "label-text",
+             header: bool | None = None) -> tuple[list[str], list[str]]:
+    """Read ``label<TAB>text`` lines (or ``text<TAB>label`` with ``columns="text-label"``).
+
+    Blank lines are skipped; the text is everything after the first tab (before the
+    last tab for ``"text-label"``). A first line of column names (``label<TAB>text``,
+    ``v1<TAB>v2``, ``category<TAB>message``...) is recognized as a header and skipped.
 
     Parameters
     ----------
     path : str or Path
+    columns : {"label-text", "text-label"}
+        Which column holds the label.
+    header : bool, optional
+        Whether the first non-blank line is a header; default: detected.
 
     Returns
     -------
@@ -75,18 +132,29 @@ def load_tsv(path: str | Path) -> tuple[list[str], list[str]]:
         If the file does not exist.
     ValueError
         If the file is not UTF-8, has no documents, or a line has no tab, an empty
-        label or an empty text (the message gives the line number).
+        label or an empty text (the message gives the line number), or if the columns
+        look swapped (sentences in the label column, few distinct texts).
     """
+    if columns not in _COLUMNS:
+        raise ValueError(f"columns must be one of {_COLUMNS}, got {columns!r}")
     path = Path(path)
-    texts: list[str] = []
-    labels: list[str] = []
+    rows: list[tuple[int, str, str]] = []
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
-        label, tab, text = line.partition("\t")
+        label, text, tab = _split_line(line, columns)
         if not tab:
-            raise ValueError(f"{path}, line {number}: expected 'label<TAB>text', found no tab")
-        label, text = label.strip(), text.strip()
+            expected = columns.replace("-", "<TAB>")
+            raise ValueError(f"{path}, line {number}: expected '{expected}', found no tab")
+        rows.append((number, label, text))
+    if rows:
+        first = rows[0]
+        others = [label for _, label, _ in rows[1:]]
+        if header or (header is None and _is_header(first[1], first[2], others)):
+            rows = rows[1:]
+    texts: list[str] = []
+    labels: list[str] = []
+    for number, label, text in rows:
         if not label:
             raise ValueError(f"{path}, line {number}: empty label")
         if not text:
@@ -95,6 +163,7 @@ def load_tsv(path: str | Path) -> tuple[list[str], list[str]]:
         texts.append(text)
     if not texts:
         raise ValueError(f"{path} holds no documents")
+    _check_not_swapped(path, texts, labels, columns)
     return texts, labels
 
 
@@ -146,14 +215,18 @@ def load_folder(path: str | Path) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def load_dataset(path: str | Path | None = None) -> tuple[list[str], list[str]]:
-    """Load a TSV file, a class-folder tree, or (``path=None``) the bundled corpus."""
+def load_dataset(path: str | Path | None = None, *, columns: str = "label-text",
+                 header: bool | None = None) -> tuple[list[str], list[str]]:
+    """Load a TSV file, a class-folder tree, or (``path=None``) the bundled corpus.
+
+    ``columns`` and ``header`` are passed to :func:`load_tsv` for a TSV file.
+    """
     if path is None:
         return load_bundled_corpus()
     path = Path(path)
     if path.is_dir():
         return load_folder(path)
-    return load_tsv(path)
+    return load_tsv(path, columns=columns, header=header)
 
 
 def load_bundled_corpus() -> tuple[list[str], list[str]]:
@@ -248,6 +321,9 @@ def write_model(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.nda
     dtype so that loading gives back the same labels.
     """
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"cannot save the model: {path} is an existing file, and a "
+                              "model is a folder")
     path.mkdir(parents=True, exist_ok=True)
     meta = json.loads(json.dumps(meta, default=_no_json))  # deep copy; fails early
     doc = {"format": MODEL_FORMAT, "version": MODEL_VERSION, **meta}

@@ -1,35 +1,45 @@
-r"""L2-regularized logistic regression, binary and multinomial, trained with AD solvers.
+r"""Logistic regression, binary and multinomial, trained with AD solvers.
 
 The objective is scikit-learn's, so coefficients can be compared one by one:
 
 .. math::
 
-    \min_{W, b}\; C \sum_{i=1}^{n} \ell_i(W, b) + \tfrac12 \|W\|_F^2
+    \min_{W, b}\; C \sum_{i=1}^{n} s_i\, \ell_i(W, b) + \tfrac12 \|W\|_F^2
 
-with :math:`\ell_i = \log(1 + e^{-y_i (x_i^\top w + b)})`, :math:`y_i \in \{-1, +1\}`,
-for two classes (one coefficient row, the sigmoid), and the softmax cross-entropy
-:math:`\ell_i = \log \sum_k e^{s_{ik}} - s_{i y_i}`, :math:`s_i = W x_i + b`, for three
-or more (one row per class). The intercept is not penalized. The solvers minimize the
-same function divided by :math:`C n` (the mean loss plus :math:`\|W\|^2 / (2 C n)`), so
-``tol`` bounds the max-norm of the gradient of the mean loss, as in scikit-learn.
+with sample weights :math:`s_i` (``sample_weight`` times the weight of the class of
+sample :math:`i`), :math:`\ell_i = \log(1 + e^{-y_i (x_i^\top w + b)})`,
+:math:`y_i \in \{-1, +1\}`, for two classes (one coefficient row, the sigmoid), and the
+softmax cross-entropy :math:`\ell_i = \log \sum_k e^{z_{ik}} - z_{i y_i}`,
+:math:`z_i = W x_i + b`, for three or more (one row per class). The intercept is not
+penalized; ``penalty=None`` drops the penalty. The solvers minimize the same function
+divided by :math:`C \sum_i s_i` (the weighted mean loss plus
+:math:`\|W\|^2 / (2 C \sum_i s_i)`), so ``tol`` bounds the max-norm of the gradient of
+the mean loss, as in scikit-learn.
 
-The loss is an ordinary NumPy function of the parameters (``X @ W`` with ``X`` a
-constant CSR matrix, stable log-sum-exp) handed to :func:`autodiff.optimize.minimize`:
-gradients come from reverse mode and Newton-CG's Hessian-vector products from
-forward-over-reverse. ``X`` is wrapped in :class:`ConstantDesign`, whose products are
-primitives that remember their last primal results, so the Hessian-vector products
-taken at one Newton iterate cost two sparse products each instead of four. The sparse
-data is never densified.
+The loss of a block of rows, :func:`_block_loss`, is an ordinary NumPy function of the
+parameters (``X @ W`` with ``X`` a constant CSR matrix, stable log-sum-exp); the fit
+hands it to :func:`autodiff.optimize.minimize`: gradients come from reverse mode and
+Newton-CG's Hessian-vector products from forward-over-reverse. A fit over chunks of rows
+(a dask array) sums the block losses, or their ``value_and_grad``, chunk by chunk.
+``X`` is wrapped in :class:`ConstantDesign`, whose products are primitives that
+remember their last primal results, so the Hessian-vector products taken at one Newton
+iterate cost two sparse products each instead of four. The sparse data is never
+densified.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from autodiff.optimize import minimize
 
@@ -38,16 +48,64 @@ from ._design import ConstantDesign
 __all__ = ["HandDerivatives", "LogisticRegression", "binary_objective", "multinomial_objective"]
 
 _SOLVERS = ("newton-cg", "lbfgs", "gd", "adam")
+_PENALTIES = ("l2", None)
 
 
 # -- objectives: plain NumPy functions of the parameters ------------------------------------
 
 
-def binary_objective(params: dict, X: Any, signs: np.ndarray, alpha: float) -> Any:
-    r"""Mean logistic loss plus ``alpha / 2 * ||w||^2`` for labels ``signs`` in {-1, +1}.
+def _block_loss(params: dict, X_block: Any, y_block: np.ndarray,
+                sample_weight_block: np.ndarray) -> Any:
+    r"""Weighted sum of the losses of one block of rows: :math:`\sum_i s_i \ell_i`.
 
-    .. math:: f(w, b) = \frac1n \sum_i \log\left(1 + e^{-y_i (x_i^\top w + b)}\right)
-              + \frac{\alpha}{2} \|w\|^2
+    No penalty and no normalization, so the loss of a data set is the sum of the losses
+    of its blocks (chunks of a dask array, mini-batches); the fit adds the penalty once.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"coef": W}`` with ``W`` of shape (n_features,) for two classes or
+        (n_features, n_classes), and ``"intercept"`` (shape () or (n_classes,)) when an
+        intercept is fitted.
+    X_block : sparse matrix, ndarray or ConstantDesign, shape (n_rows, n_features)
+    y_block : ndarray, shape (n_rows,) or (n_rows, n_classes)
+        Signs in {-1, +1} (binary: the logistic loss) or one-hot rows (the softmax
+        cross-entropy).
+    sample_weight_block : ndarray, shape (n_rows,)
+    """
+    scores = X_block @ params["coef"]
+    if "intercept" in params:
+        scores = scores + params["intercept"]
+    if y_block.ndim == 1:
+        # log(1 + exp(-m)) without overflow for large |m|.
+        losses = np.logaddexp(0.0, -y_block * scores)
+    else:
+        top = np.max(scores, axis=1, keepdims=True)
+        log_norm = np.log(np.sum(np.exp(scores - top), axis=1)) + top[:, 0]
+        losses = log_norm - np.sum(y_block * scores, axis=1)
+    return np.sum(sample_weight_block * losses)
+
+
+def _objective(params: dict, X: Any, target: np.ndarray, sample_weight: np.ndarray,
+               scale: float, alpha: float) -> Any:
+    """``scale * _block_loss(...) + alpha / 2 * ||W||^2``: what the solvers minimize."""
+    W = params["coef"]
+    return scale * _block_loss(params, X, target, sample_weight) + 0.5 * alpha * np.sum(W * W)
+
+
+def _weighted_mean_objective(params: dict, X: Any, target: np.ndarray, alpha: float,
+                             sample_weight: np.ndarray | None) -> Any:
+    if sample_weight is None:
+        sample_weight = np.ones(X.shape[0])
+    return _objective(params, X, target, sample_weight, 1.0 / np.sum(sample_weight), alpha)
+
+
+def binary_objective(params: dict, X: Any, signs: np.ndarray, alpha: float,
+                     sample_weight: np.ndarray | None = None) -> Any:
+    r"""Weighted mean logistic loss plus ``alpha / 2 * ||w||^2``, labels ``signs`` in {-1, +1}.
+
+    .. math:: f(w, b) = \frac{\sum_i s_i \log\left(1 + e^{-y_i (x_i^\top w + b)}\right)}
+              {\sum_i s_i} + \frac{\alpha}{2} \|w\|^2
 
     Parameters
     ----------
@@ -57,21 +115,19 @@ def binary_objective(params: dict, X: Any, signs: np.ndarray, alpha: float) -> A
     X : sparse matrix or ndarray, shape (n_samples, n_features)
     signs : ndarray, shape (n_samples,)
     alpha : float
-        ``1 / (C n_samples)``.
+        ``1 / (C sum(s))``.
+    sample_weight : ndarray, shape (n_samples,), optional
+        The weights :math:`s_i` (default: ones).
     """
-    w = params["coef"]
-    scores = X @ w
-    if "intercept" in params:
-        scores = scores + params["intercept"]
-    # log(1 + exp(-m)) without overflow for large |m|.
-    return np.mean(np.logaddexp(0.0, -signs * scores)) + 0.5 * alpha * np.sum(w * w)
+    return _weighted_mean_objective(params, X, signs, alpha, sample_weight)
 
 
-def multinomial_objective(params: dict, X: Any, onehot: np.ndarray, alpha: float) -> Any:
-    r"""Mean softmax cross-entropy plus ``alpha / 2 * ||W||_F^2``.
+def multinomial_objective(params: dict, X: Any, onehot: np.ndarray, alpha: float,
+                          sample_weight: np.ndarray | None = None) -> Any:
+    r"""Weighted mean softmax cross-entropy plus ``alpha / 2 * ||W||_F^2``.
 
-    .. math:: f(W, b) = \frac1n \sum_i \Big(\log \sum_k e^{s_{ik}} - s_{i y_i}\Big)
-              + \frac{\alpha}{2} \|W\|_F^2, \qquad S = X W + b
+    .. math:: f(W, b) = \frac{\sum_i s_i \big(\log \sum_k e^{z_{ik}} - z_{i y_i}\big)}
+              {\sum_i s_i} + \frac{\alpha}{2} \|W\|_F^2, \qquad Z = X W + b
 
     Parameters
     ----------
@@ -81,33 +137,32 @@ def multinomial_objective(params: dict, X: Any, onehot: np.ndarray, alpha: float
     X : sparse matrix or ndarray, shape (n_samples, n_features)
     onehot : ndarray, shape (n_samples, n_classes)
     alpha : float
-        ``1 / (C n_samples)``.
+        ``1 / (C sum(s))``.
+    sample_weight : ndarray, shape (n_samples,), optional
+        The weights :math:`s_i` (default: ones).
     """
-    W = params["coef"]
-    scores = X @ W
-    if "intercept" in params:
-        scores = scores + params["intercept"]
-    top = np.max(scores, axis=1, keepdims=True)
-    log_norm = np.log(np.sum(np.exp(scores - top), axis=1)) + top[:, 0]
-    return (np.mean(log_norm - np.sum(onehot * scores, axis=1))
-            + 0.5 * alpha * np.sum(W * W))
+    return _weighted_mean_objective(params, X, onehot, alpha, sample_weight)
 
 
 class HandDerivatives:
-    """Hand-derived gradient and Hessian-vector product of the two objectives (no AD).
+    """Hand-derived gradient and Hessian-vector product of the objective (no AD).
 
     The benchmark's reference for what AD costs. It keeps the class probabilities of
     the last point evaluated, so each Hessian-vector product at that point costs one
     product with ``X`` and one with ``X.T`` (forward-over-reverse needs two of each).
 
     ``fun(params) -> (value, grad)`` plugs into ``minimize(..., jac=True)`` and
-    ``hessp(params, v)`` into ``hessp=``.
+    ``hessp(params, v)`` into ``hessp=``. The objective is :func:`binary_objective`
+    (``target`` of signs) or :func:`multinomial_objective` (one-hot ``target``).
     """
 
-    def __init__(self, X: Any, target: np.ndarray, alpha: float) -> None:
+    def __init__(self, X: Any, target: np.ndarray, alpha: float,
+                 sample_weight: np.ndarray | None = None) -> None:
         self.X, self.target, self.alpha = X, target, alpha
         self.XT = X.T
         self.binary = target.ndim == 1
+        weight = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+        self.row_weight = weight / np.sum(weight)
         self._at: tuple[dict, np.ndarray] | None = None  # (params copy, curvature)
 
     def _scores(self, params: dict) -> np.ndarray:
@@ -115,19 +170,19 @@ class HandDerivatives:
         return scores + params["intercept"] if "intercept" in params else scores
 
     def fun(self, params: dict) -> tuple[float, dict]:
-        W, n = params["coef"], self.X.shape[0]
+        W, rw = params["coef"], self.row_weight
         scores = self._scores(params)
         if self.binary:
             margin = self.target * scores
-            value = np.mean(np.logaddexp(0.0, -margin))
-            g_scores = -self.target * expit(-margin) / n
-            curvature = expit(margin) * expit(-margin) / n
+            value = np.sum(rw * np.logaddexp(0.0, -margin))
+            g_scores = -self.target * expit(-margin) * rw
+            curvature = expit(margin) * expit(-margin) * rw
         else:
             top = np.max(scores, axis=1, keepdims=True)
             log_norm = np.log(np.sum(np.exp(scores - top), axis=1)) + top[:, 0]
-            value = np.mean(log_norm - np.sum(self.target * scores, axis=1))
+            value = np.sum(rw * (log_norm - np.sum(self.target * scores, axis=1)))
             curvature = np.exp(scores - log_norm[:, None])  # probabilities
-            g_scores = (curvature - self.target) / n
+            g_scores = (curvature - self.target) * rw[:, None]
         self._at = ({k: np.array(a, copy=True) for k, a in params.items()}, curvature)
         grad = {"coef": self.XT @ g_scores + self.alpha * W}
         if "intercept" in params:
@@ -146,88 +201,106 @@ class HandDerivatives:
             r = curvature * t
         else:
             p = curvature
-            r = (p * t - p * np.sum(p * t, axis=1, keepdims=True)) / self.X.shape[0]
+            r = (p * t - p * np.sum(p * t, axis=1, keepdims=True)) * self.row_weight[:, None]
         out = {"coef": self.XT @ r + self.alpha * v["coef"]}
         if "intercept" in v:
             out["intercept"] = np.sum(r, axis=0)
         return out
 
 
-# -- input checks ---------------------------------------------------------------------------
+# -- the estimator ----------------------------------------------------------------------------
 
 
-def _check_X(X: Any, n_features: int | None = None) -> Any:
-    """CSR float64 for sparse input, a float64 C array for dense; clear errors otherwise."""
-    if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-        X = X.astype(np.float64, copy=False)
-        data = X.data
-    else:
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        data = X
-    if not np.isfinite(data).all():
-        raise ValueError("X contains NaN or infinity")
-    if X.shape[0] == 0:
-        raise ValueError("X has no samples")
-    if n_features is not None and X.shape[1] != n_features:
+def _check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """Float64 weights of shape (n_samples,): finite, non-negative, not all zero."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    weight = np.asarray(sample_weight, dtype=np.float64)
+    if weight.ndim == 0:
+        return np.full(n_samples, float(weight))
+    if weight.shape != (n_samples,):
         raise ValueError(
-            f"X has {X.shape[1]} features, but the model was fitted with {n_features}"
+            f"sample_weight must have shape ({n_samples},), got {weight.shape}"
         )
-    return X
+    if not np.isfinite(weight).all():
+        raise ValueError("sample_weight contains NaN or infinity")
+    if np.any(weight < 0):
+        raise ValueError("sample_weight must be non-negative")
+    if not np.any(weight > 0):
+        raise ValueError("sample_weight must contain at least one non-zero number")
+    return weight
 
 
-def _check_labels(y: Any, n_samples: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D (one label per sample), got shape {y.shape}")
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinity")
-    return y
+def _class_weights(class_weight: dict | str, classes: np.ndarray, codes: np.ndarray,
+                   weight: np.ndarray) -> np.ndarray:
+    """The weight of each class, shape (n_classes,).
+
+    ``"balanced"``: ``sum(weight) / (n_classes * weighted count of the class)``, the
+    weighted form of ``n_samples / (n_classes * count)``; a class whose samples all weigh
+    zero gets zero. A dict gives some classes a weight; the others keep 1.
+    """
+    if isinstance(class_weight, str):  # "balanced", checked by _check_params
+        counts = np.bincount(codes, weights=weight, minlength=classes.size)
+        factors = np.zeros(classes.size)
+        present = counts > 0
+        factors[present] = counts.sum() / (classes.size * counts[present])
+        return factors
+    known = {label: i for i, label in enumerate(classes.tolist())}
+    unknown = [label for label in class_weight if label not in known]
+    if unknown:
+        raise ValueError(f"class_weight names classes absent from y: {unknown!r} "
+                         f"(the classes are {classes.tolist()!r})")
+    factors = np.ones(classes.size)
+    for label, value in class_weight.items():
+        factors[known[label]] = value
+    if not (np.isfinite(factors).all() and np.all(factors >= 0)):
+        raise ValueError(f"class weights must be finite and non-negative, got {class_weight!r}")
+    return factors
 
 
-class LogisticRegression:
-    r"""Logistic regression with an L2 penalty, fitted by AD-driven solvers.
+class LogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression with an optional L2 penalty, fitted by AD-driven solvers.
 
-    Minimizes :math:`C \sum_i \ell_i + \tfrac12 \|W\|^2` (intercept not penalized):
-    the logistic loss with one coefficient row for two classes, the softmax
-    cross-entropy with one row per class for three or more (see the module docstring).
+    Minimizes :math:`C \sum_i s_i \ell_i + \tfrac12 \|W\|^2` (intercept not penalized),
+    scikit-learn's objective: the logistic loss with one coefficient row for two
+    classes, the softmax cross-entropy with one row per class for three or more (see
+    the module docstring); :math:`s_i` is the sample weight times the class weight.
+    A scikit-learn estimator: it works with ``clone``, ``Pipeline``, ``GridSearchCV``
+    and ``cross_val_score``.
 
     Parameters
     ----------
-    C : float
-        Inverse regularization strength (> 0).
-    fit_intercept : bool
+    C : float, default=1.0
+        Inverse regularization strength (> 0); ``np.inf``: no penalty.
+    penalty : {"l2", None}, default="l2"
+        ``None`` fits without a penalty (``C`` is then ignored), like ``C=np.inf``.
+    fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    solver : {"newton-cg", "lbfgs", "gd", "adam"}
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class, multiplied into the sample weights; ``"balanced"``:
+        ``n_samples / (n_classes * count(class))`` with the counts weighted by
+        ``sample_weight``, as scikit-learn computes it.
+    solver : {"newton-cg", "lbfgs", "gd", "adam"}, default="newton-cg"
         ``"newton-cg"``: truncated Newton with Hessian-vector products from
-        forward-over-reverse AD (default). ``"lbfgs"``, ``"gd"``: gradient methods with
-        line searches. ``"adam"``: stochastic mini-batches of ``batch_size`` samples.
-    tol : float
-        Stop when the max-norm of the gradient of the mean loss is below ``tol``.
-    max_iter : int
+        forward-over-reverse AD. ``"lbfgs"``, ``"gd"``: gradient methods with line
+        searches. ``"adam"``: stochastic mini-batches of ``batch_size`` samples.
+    tol : float, default=1e-4
+        Stop when the max-norm of the gradient of the weighted mean loss is below ``tol``.
+    max_iter : int, default=100
         Iteration budget (for ``"adam"``: epochs, i.e. passes over the mini-batches).
+        When it runs out, a :class:`sklearn.exceptions.ConvergenceWarning` is issued.
     batch_size : int, optional
         Mini-batch size for ``"adam"`` (default 256).
-    learning_rate : float
+    learning_rate : float, default=0.05
         Adam's step size.
     random_state : int, optional
         Seed of the mini-batch order (``"adam"``).
-    progress : bool
+    progress : bool, default=False
         Show the solver's progress bar.
-    derivatives : {"ad", "manual"}
-        ``"ad"`` (default): gradients and Hessian-vector products by automatic
-        differentiation of :func:`binary_objective` / :func:`multinomial_objective`.
-        ``"manual"``: the hand-derived formulas of :class:`HandDerivatives` (kept as a
-        reference for benchmarks and tests).
+    derivatives : {"ad", "manual"}, default="ad"
+        ``"ad"``: gradients and Hessian-vector products by automatic differentiation of
+        the NumPy loss. ``"manual"``: the hand-derived formulas of
+        :class:`HandDerivatives` (kept as a reference for benchmarks and tests).
 
     Attributes
     ----------
@@ -237,6 +310,7 @@ class LogisticRegression:
     intercept_ : ndarray, shape (1,) or (n_classes,)
     n_iter_ : ndarray, shape (1,)
         Solver iterations.
+    n_features_in_ : int
     result_ : scipy.optimize.OptimizeResult
         The solver's full result (``success``, ``message``, ``history``...).
 
@@ -253,7 +327,9 @@ class LogisticRegression:
         self,
         C: float = 1.0,
         *,
+        penalty: str | None = "l2",
         fit_intercept: bool = True,
+        class_weight: dict | str | None = None,
         solver: str = "newton-cg",
         tol: float = 1e-4,
         max_iter: int = 100,
@@ -264,7 +340,9 @@ class LogisticRegression:
         derivatives: str = "ad",
     ) -> None:
         self.C = C
+        self.penalty = penalty
         self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
@@ -274,40 +352,70 @@ class LogisticRegression:
         self.progress = progress
         self.derivatives = derivatives
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def _check_params(self) -> None:
-        if not (isinstance(self.C, (int, float, np.floating)) and np.isfinite(self.C)
-                and self.C > 0):
-            raise ValueError(f"C must be a positive finite number, got {self.C!r}")
+        if isinstance(self.C, bool) or not isinstance(self.C, Real) or not self.C > 0:
+            raise ValueError(f"C must be a positive number (or inf), got {self.C!r}")
+        if self.penalty not in _PENALTIES:
+            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}")
-        if not (self.tol >= 0):
+        if not (isinstance(self.tol, Real) and self.tol >= 0):
             raise ValueError(f"tol must be >= 0, got {self.tol!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 0):
+        if (isinstance(self.max_iter, bool) or not isinstance(self.max_iter, Integral)
+                or self.max_iter < 0):
             raise ValueError(f"max_iter must be a non-negative int, got {self.max_iter!r}")
         if self.derivatives not in ("ad", "manual"):
             raise ValueError(f"derivatives must be 'ad' or 'manual', got {self.derivatives!r}")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size!r}")
+        if not (self.class_weight is None or self.class_weight == "balanced"
+                or isinstance(self.class_weight, dict)):
+            raise ValueError(
+                f"class_weight must be a dict, 'balanced' or None, got {self.class_weight!r}"
+            )
 
     # -- fitting ----------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Sequence[Any]) -> LogisticRegression:
-        """Fit the model to features ``X`` (n_samples, n_features) and labels ``y``.
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
+        """Fit the model to features ``X`` and labels ``y``; returns ``self``.
 
-        Labels may be of any sortable type (str, int, ...). Returns ``self``.
+        Parameters
+        ----------
+        X : ndarray or sparse matrix (any scipy.sparse format), shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+            Labels of any sortable type (str, int, ...).
+        sample_weight : array_like, shape (n_samples,), optional
+            Non-negative weight of each sample (default: ones).
+
+        Returns
+        -------
+        LogisticRegression
+            The fitted estimator.
         """
         self._check_params()
-        X = _check_X(X)
-        y = _check_labels(y, X.shape[0])
-        try:
-            classes, codes = np.unique(y, return_inverse=True)
-        except TypeError as exc:
-            raise TypeError(f"labels must be mutually comparable: {exc}") from None
-        if classes.size < 2:
-            raise ValueError(
-                f"need samples of at least 2 classes, got only {classes.tolist()!r}"
-            )
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64,
+                             order="C")
+        check_classification_targets(y)
         n_samples, n_features = X.shape
+        weight = _check_sample_weight(sample_weight, n_samples)
+        classes, codes = np.unique(y, return_inverse=True)
+        weighted = classes[np.bincount(codes, weights=weight, minlength=classes.size) > 0]
+        if weighted.size < 2:
+            raise ValueError(
+                "need samples of at least 2 classes with non-zero weight, but the data "
+                f"contain only 1 class: {(weighted if weighted.size else classes)[0]!r}"
+            )
+        if self.class_weight is not None:
+            weight = weight * _class_weights(self.class_weight, classes, codes, weight)[codes]
+        weight_sum = float(np.sum(weight))
+        if not weight_sum > 0:
+            raise ValueError("the class weights give every sample zero weight")
+
         binary = classes.size == 2
         width = () if binary else (classes.size,)
         params: dict[str, np.ndarray] = {"coef": np.zeros((n_features,) + width)}
@@ -315,14 +423,12 @@ class LogisticRegression:
             params["intercept"] = np.zeros(width)
         if binary:
             target = np.where(codes == 1, 1.0, -1.0)
-            objective: Callable = binary_objective
         else:
             target = np.zeros((n_samples, classes.size))
             target[np.arange(n_samples), codes] = 1.0
-            objective = multinomial_objective
-        alpha = 1.0 / (self.C * n_samples)
+        alpha = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0  # C=inf: 0
 
-        result = self._minimize(objective, params, X, target, alpha)
+        result = self._minimize(params, X, target, weight, alpha)
         coef = np.asarray(result.x["coef"], dtype=np.float64)
         self.classes_ = classes
         self.coef_ = coef.reshape(1, -1) if binary else np.ascontiguousarray(coef.T)
@@ -332,14 +438,22 @@ class LogisticRegression:
             self.intercept_ = np.zeros(1 if binary else classes.size)
         self.n_iter_ = np.array([result.nit])
         self.result_ = result
-        self.n_features_in_ = n_features
+        if not result.success:
+            # Every way of ending short is reported; running out of budget is the common one.
+            warnings.warn(
+                f"{type(self).__name__} ({self.solver}) did not converge after "
+                f"{int(result.nit)} iterations: {result.message} Increase max_iter "
+                "or scale the data.",
+                ConvergenceWarning, stacklevel=2,
+            )
         return self
 
-    def _minimize(self, objective: Callable, params: dict, X: Any, target: np.ndarray,
+    def _minimize(self, params: dict, X: Any, target: np.ndarray, weight: np.ndarray,
                   alpha: float) -> Any:
+        scale = 1.0 / float(np.sum(weight))
         common = dict(tol=self.tol, maxiter=self.max_iter, progress=self.progress)
         if self.solver == "adam":
-            fun, n_batches = self._minibatch_objective(objective, X, target, alpha)
+            fun, n_batches = self._minibatch_objective(X, target, weight, scale, alpha)
             common["maxiter"] = self.max_iter * n_batches  # max_iter counts epochs
             return minimize(fun, params, method="adam",
                             options={"learning_rate": self.learning_rate}, **common)
@@ -348,22 +462,23 @@ class LogisticRegression:
         ftol = {"newton-cg": 0.0, "lbfgs": 64 * np.finfo(float).eps}.get(self.solver)
         options = None if ftol is None else {"ftol": ftol}
         if self.derivatives == "manual":
-            hand = HandDerivatives(X, target, alpha)
+            hand = HandDerivatives(X, target, alpha, weight)
             hessp = hand.hessp if self.solver == "newton-cg" else None
             return minimize(hand.fun, params, method=self.solver, jac=True, hessp=hessp,
                             options=options, **common)
         # X @ W through ConstantDesign: the same AD derivatives, with the primal products
         # memoized across the Hessian-vector products taken at one point.
-        return minimize(objective, params, method=self.solver,
-                        args=(ConstantDesign(X), target, alpha), options=options, **common)
+        return minimize(_objective, params, method=self.solver,
+                        args=(ConstantDesign(X), target, weight, scale, alpha),
+                        options=options, **common)
 
-    def _minibatch_objective(self, objective: Callable, X: Any, target: np.ndarray,
-                             alpha: float) -> tuple[Callable, int]:
+    def _minibatch_objective(self, X: Any, target: np.ndarray, weight: np.ndarray,
+                             scale: float, alpha: float) -> tuple[Callable, int]:
         """The objective on the next mini-batch at each call (a fresh permutation per epoch),
         and the number of batches per epoch.
 
-        The penalty keeps its full-data weight, so the expected mini-batch objective is the
-        full objective.
+        A batch's loss is scaled by ``n / batch size`` and the penalty keeps its full-data
+        weight, so the expected mini-batch objective is the full objective.
         """
         rng = np.random.default_rng(self.random_state)
         n = X.shape[0]
@@ -375,21 +490,18 @@ class LogisticRegression:
                 order = rng.permutation(n)
                 batches.extend(order[i : i + size] for i in range(0, n, size))
             rows = batches.pop()
-            return objective(params, X[rows], target[rows], alpha)
+            return _objective(params, X[rows], target[rows], weight[rows],
+                              scale * n / rows.size, alpha)
 
         return fun, -(-n // size)
 
     # -- prediction -------------------------------------------------------------------------
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise RuntimeError("this LogisticRegression is not fitted yet; call fit first")
-
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores, shape (n_samples,) for two classes (positive: ``classes_[1]``), else
         (n_samples, n_classes)."""
-        self._check_fitted()
-        X = _check_X(X, self.coef_.shape[1])
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores[:, 0] if self.classes_.size == 2 else scores
 
@@ -411,9 +523,3 @@ class LogisticRegression:
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(np.intp)]
         return self.classes_[np.argmax(scores, axis=1)]
-
-    def score(self, X: Any, y: Sequence[Any]) -> float:
-        """Accuracy of :meth:`predict` on ``(X, y)``."""
-        pred = self.predict(X)
-        y = _check_labels(y, pred.shape[0])
-        return float(np.mean(pred == y))

@@ -18,8 +18,20 @@ __all__ = ["TextClassifier"]
 _VECTORIZERS = {
     cls.__name__: cls for cls in (CountVectorizer, TfidfVectorizer, HashingVectorizer)
 }
-_CLASSIFIER_PARAMS = ("C", "fit_intercept", "solver", "tol", "max_iter", "batch_size",
-                      "learning_rate", "random_state")
+_CLASSIFIER_PARAMS = ("C", "penalty", "fit_intercept", "solver", "tol", "max_iter",
+                      "batch_size", "learning_rate", "random_state")
+
+
+def _class_weight_to_json(class_weight: Any) -> Any:
+    """``None``, ``"balanced"``, or a dict as ``[[label, weight], ...]`` (JSON keys are str)."""
+    if isinstance(class_weight, dict):
+        return [[k.item() if isinstance(k, np.generic) else k, float(v)]
+                for k, v in class_weight.items()]
+    return class_weight
+
+
+def _class_weight_from_json(value: Any) -> Any:
+    return {k: v for k, v in value} if isinstance(value, list) else value
 
 
 def _check_texts(texts: Any, what: str = "texts") -> list[str]:
@@ -138,7 +150,7 @@ class TextClassifier:
         clf, vec = self.classifier, self.vectorizer
         if not hasattr(clf, "coef_"):
             raise RuntimeError("the model is not fitted yet; call fit first")
-        vec_meta: dict[str, Any] = {"class": type(vec).__name__, "params": vec.get_params()}
+        vec_meta: dict[str, Any] = {"class": type(vec).__name__, "params": vec._json_params()}
         arrays = {"coef": clf.coef_, "intercept": clf.intercept_, "n_iter": clf.n_iter_}
         if not isinstance(vec, HashingVectorizer):
             vec_meta["vocabulary"] = vec.get_feature_names_out().tolist()
@@ -148,7 +160,8 @@ class TextClassifier:
             "vectorizer": vec_meta,
             "classifier": {
                 "class": "LogisticRegression",
-                "params": {name: getattr(clf, name) for name in _CLASSIFIER_PARAMS},
+                "params": {**{name: getattr(clf, name) for name in _CLASSIFIER_PARAMS},
+                           "class_weight": _class_weight_to_json(clf.class_weight)},
                 "classes": clf.classes_,
             },
         }
@@ -166,7 +179,10 @@ class TextClassifier:
             params["ngram_range"] = tuple(params["ngram_range"])
             params["dtype"] = np.dtype(params["dtype"])
             vectorizer = vec_cls(**params)
-            classifier = LogisticRegression(**clf_meta["params"])
+            clf_params = dict(clf_meta["params"])
+            if "class_weight" in clf_params:
+                clf_params["class_weight"] = _class_weight_from_json(clf_params["class_weight"])
+            classifier = LogisticRegression(**clf_params)
             coef = np.asarray(arrays["coef"], dtype=np.float64)
             intercept = np.asarray(arrays["intercept"], dtype=np.float64)
             n_iter = np.asarray(arrays["n_iter"])

@@ -149,6 +149,22 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = (1, 1)) -> list[str
     return out
 
 
+def _stop_list(stop_words: str | Iterable[str] | None) -> frozenset[str]:
+    """The stop words as a set: ``"english"`` is scikit-learn's list, others are refused."""
+    if stop_words is None:
+        return frozenset()
+    if isinstance(stop_words, str):
+        if stop_words != "english":
+            raise ValueError(
+                f"stop_words must be 'english', a list of words or None, got {stop_words!r}"
+            )
+        # scikit-learn is the text application's base; imported here, when asked for.
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS)
+    return frozenset(stop_words)
+
+
 def build_analyzer(
     *,
     analyzer: str = "word",
@@ -173,8 +189,9 @@ def build_analyzer(
         group, the group is the token.
     ngram_range : (int, int)
         Smallest and largest n of the n-grams, inclusive.
-    stop_words : iterable of str, optional
-        Tokens removed before forming word n-grams.
+    stop_words : "english" or iterable of str, optional
+        Tokens removed before forming word n-grams; ``"english"`` is scikit-learn's
+        built-in list.
 
     Returns
     -------
@@ -193,12 +210,7 @@ def build_analyzer(
             f"strip_accents must be None, 'unicode' or 'ascii', got {strip_accents!r}"
         )
     ngram_range = _check_ngram_range(ngram_range)
-    if isinstance(stop_words, str):
-        raise ValueError(
-            "stop_words must be a list of words (no built-in list is shipped), "
-            f"got the string {stop_words!r}"
-        )
-    stop = tuple(stop_words) if stop_words is not None else ()
+    stop = _stop_list(stop_words)
     accent = _ACCENT_STRIPPERS[strip_accents]
 
     def preprocess(doc: str) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from ._hashing import murmurhash3_32
 from ._tokenize import DEFAULT_TOKEN_PATTERN, build_analyzer
@@ -83,17 +85,29 @@ class _AnalyzerMixin:
         )
 
     def _analyzer_params(self) -> dict[str, Any]:
+        stop_words = self.stop_words
+        if stop_words is not None and not isinstance(stop_words, str):
+            stop_words = list(stop_words)
         return {
             "analyzer": self.analyzer,
             "ngram_range": list(self.ngram_range),
             "lowercase": self.lowercase,
             "strip_accents": self.strip_accents,
             "token_pattern": self.token_pattern,
-            "stop_words": None if self.stop_words is None else list(self.stop_words),
+            "stop_words": stop_words,
         }
 
+    def __sklearn_tags__(self) -> Any:
+        # Input is a list of strings, not a 2-D array: scikit-learn's common checks that
+        # feed numeric arrays do not apply (as for its own vectorizers).
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
 
-class CountVectorizer(_AnalyzerMixin):
+
+class CountVectorizer(_AnalyzerMixin, TransformerMixin, BaseEstimator,
+                      auto_wrap_output_keys=None):
     """Convert texts to a sparse matrix of feature counts.
 
     Parameters
@@ -108,8 +122,9 @@ class CountVectorizer(_AnalyzerMixin):
         Accent removal.
     token_pattern : str
         Regular expression of a word token (default: two or more word characters).
-    stop_words : list of str, optional
-        Words removed before forming word n-grams.
+    stop_words : "english" or list of str, optional
+        Words removed before forming word n-grams; ``"english"`` is scikit-learn's
+        built-in list (``sklearn.feature_extraction.text.ENGLISH_STOP_WORDS``).
     min_df, max_df : int or float
         Keep features whose document frequency is at least ``min_df`` and at most
         ``max_df``: an int is a number of documents, a float in [0, 1] a proportion.
@@ -145,7 +160,7 @@ class CountVectorizer(_AnalyzerMixin):
         lowercase: bool = True,
         strip_accents: str | None = None,
         token_pattern: str = DEFAULT_TOKEN_PATTERN,
-        stop_words: list[str] | None = None,
+        stop_words: str | list[str] | None = None,
         min_df: float = 1,
         max_df: float = 1.0,
         max_features: int | None = None,
@@ -309,8 +324,7 @@ class CountVectorizer(_AnalyzerMixin):
         return self._count(docs, self.vocabulary_, grow=False)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "vocabulary_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        check_is_fitted(self, "vocabulary_")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Feature names in column order, as an object array of str."""
@@ -320,7 +334,7 @@ class CountVectorizer(_AnalyzerMixin):
             names[j] = term
         return names
 
-    def get_params(self) -> dict[str, Any]:
+    def _json_params(self) -> dict[str, Any]:
         """Settings as JSON-friendly values (used to save a model)."""
         params = self._analyzer_params()
         params.update(
@@ -333,7 +347,7 @@ class CountVectorizer(_AnalyzerMixin):
         return params
 
 
-class TfidfVectorizer(CountVectorizer):
+class TfidfVectorizer(CountVectorizer, auto_wrap_output_keys=None):
     """Convert texts to a TF-IDF weighted sparse matrix.
 
     Counts as in :class:`CountVectorizer`, then
@@ -356,8 +370,9 @@ class TfidfVectorizer(CountVectorizer):
         Add one to document frequencies, as if one extra document held every term.
     sublinear_tf : bool
         Replace a count ``tf`` by ``1 + ln(tf)``.
-    **kwargs
-        The options of :class:`CountVectorizer` (``dtype`` defaults to float64).
+    analyzer, ngram_range, lowercase, strip_accents, token_pattern, stop_words, min_df, \
+max_df, max_features, vocabulary, binary, dtype
+        As in :class:`CountVectorizer` (``dtype`` defaults to float64).
 
     Attributes
     ----------
@@ -375,14 +390,29 @@ class TfidfVectorizer(CountVectorizer):
     def __init__(
         self,
         *,
+        analyzer: str = "word",
+        ngram_range: tuple[int, int] = (1, 1),
+        lowercase: bool = True,
+        strip_accents: str | None = None,
+        token_pattern: str = DEFAULT_TOKEN_PATTERN,
+        stop_words: str | list[str] | None = None,
+        min_df: float = 1,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+        vocabulary: Mapping[str, int] | Iterable[str] | None = None,
+        binary: bool = False,
+        dtype: Any = np.float64,
         norm: str | None = "l2",
         use_idf: bool = True,
         smooth_idf: bool = True,
         sublinear_tf: bool = False,
-        dtype: Any = np.float64,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(dtype=dtype, **kwargs)
+        super().__init__(
+            analyzer=analyzer, ngram_range=ngram_range, lowercase=lowercase,
+            strip_accents=strip_accents, token_pattern=token_pattern, stop_words=stop_words,
+            min_df=min_df, max_df=max_df, max_features=max_features, vocabulary=vocabulary,
+            binary=binary, dtype=dtype,
+        )
         self.norm = norm
         self.use_idf = use_idf
         self.smooth_idf = smooth_idf
@@ -418,8 +448,8 @@ class TfidfVectorizer(CountVectorizer):
         """TF-IDF matrix of new documents with the learned vocabulary and idf."""
         return self._weight(self._transform_counts(raw_documents))
 
-    def get_params(self) -> dict[str, Any]:
-        params = super().get_params()
+    def _json_params(self) -> dict[str, Any]:
+        params = super()._json_params()
         params.update(
             norm=self.norm,
             use_idf=self.use_idf,
@@ -429,7 +459,8 @@ class TfidfVectorizer(CountVectorizer):
         return params
 
 
-class HashingVectorizer(_AnalyzerMixin):
+class HashingVectorizer(_AnalyzerMixin, TransformerMixin, BaseEstimator,
+                        auto_wrap_output_keys=None):
     """Stateless vectorizer: each feature goes to column ``|murmurhash3(feature)| % n_features``.
 
     No vocabulary is stored, so it scales to unbounded vocabularies and streams;
@@ -473,7 +504,7 @@ class HashingVectorizer(_AnalyzerMixin):
         lowercase: bool = True,
         strip_accents: str | None = None,
         token_pattern: str = DEFAULT_TOKEN_PATTERN,
-        stop_words: list[str] | None = None,
+        stop_words: str | list[str] | None = None,
     ) -> None:
         self.n_features = n_features
         self.alternate_sign = alternate_sign
@@ -541,7 +572,12 @@ class HashingVectorizer(_AnalyzerMixin):
         """Same as :meth:`transform` (nothing is learned)."""
         return self.transform(raw_documents)
 
-    def get_params(self) -> dict[str, Any]:
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # stateless
+        return tags
+
+    def _json_params(self) -> dict[str, Any]:
         """Settings as JSON-friendly values (used to save a model)."""
         params = self._analyzer_params()
         params.update(

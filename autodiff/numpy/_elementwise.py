@@ -1,86 +1,92 @@
-"""Elementwise (ufunc-like) primitives with their VJP and JVP rules side by side.
+"""Elementwise (ufunc-like) primitives, each declared once with both of its rules.
 
 Unary rules are given as the derivative ``f'(x)`` written in terms of ``ans`` and
-``x``; both modes follow from it.  Binary rules are given per operand.  Rules use
-NumPy functions, so when they run on tracers (higher-order derivatives) they are
-differentiated in turn.
+``x`` (``uses`` names what the derivative reads, so the tape keeps nothing else);
+both modes follow from it.  Binary rules are given per operand; broadcasting is
+handled by the ``elementwise`` wrapping of :func:`autodiff._tracer.defvjp`.  Rules
+use NumPy functions, so when they run on tracers (higher-order derivatives) they
+are differentiated in turn.
 
 Conventions at non-smooth points: ``abs'(0) = 0``; ``maximum``/``minimum`` split
 the adjoint equally between tied operands; ``clip`` passes the derivative through
-at the bounds (``lo <= x <= hi``); ``where`` routes it by the condition;
-``sign``, ``floor``, ``ceil``, ``round`` and comparisons have derivative zero.
+at the bounds (``lo <= x <= hi``) and, when ``lo > hi``, to ``hi`` (NumPy returns
+``hi`` there); ``where`` routes it by the condition; ``sign``, ``floor``, ``ceil``,
+``round`` and comparisons have derivative zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ._helpers import make_primitive
+from .._registry import declare, implements, implements_constant
+from .._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind
 
 
-def unary(ufunc, derivative, name: str | None = None):
-    """Primitive for ``ufunc`` with ``d ufunc(x) / dx = derivative(ans, x)``."""
-    uses_ans, uses_x = "ans" in _loaded(derivative), "x" in _loaded(derivative)
+def unary(ufunc, derivative: Callable, *, uses: str = "x", name: str | None = None,
+          register: bool = True) -> Primitive:
+    """Primitive for ``ufunc`` with ``d ufunc(x) / dx = derivative(ans, x)``.
 
-    def vjp(ans, x):
-        # Keep only what the derivative reads, so the tape does not hold the rest.
-        a, b = (ans if uses_ans else None), (x if uses_x else None)
-        return lambda g: g * derivative(a, b)
+    ``uses`` is ``"x"``, ``"ans"`` or ``"ans x"``: what the derivative reads, so
+    that the tape keeps only that.
+    """
+    keep_ans, keep_x = "ans" in uses, "x" in uses.split()
 
-    return make_primitive(
-        ufunc,
-        name or ufunc.__name__,
-        elementwise=True,
-        vjps=[vjp],
-        jvps=[lambda t, ans, x: t * derivative(ans, x)],
-    )
+    def vjp(which, ans, args, kwargs):
+        a, b = (ans if keep_ans else None), (args[0] if keep_x else None)
+        return lambda g: (g * derivative(a, b),)
+
+    def jvp(tangents, ans, args, kwargs):
+        return tangents[0] * derivative(ans, args[0])
+
+    prim = declare(ufunc, name or ufunc.__name__, elementwise=True)
+    prim.vjp, prim.jvp = vjp, jvp
+    if register:
+        implements(ufunc)(prim)
+    return prim
 
 
-def _loaded(fun) -> set[str]:
-    """Names of the local variables that ``fun``'s code reads."""
-    import dis
-
-    return {ins.argval for ins in dis.get_instructions(fun) if ins.opname.startswith("LOAD_FAST")}
+def binary(ufunc, vjps, jvps, name: str | None = None) -> Primitive:
+    prim = declare(ufunc, name or ufunc.__name__, elementwise=True, vjps=vjps, jvps=jvps)
+    implements(ufunc)(prim)
+    return prim
 
 
 # --- unary: powers, exponentials, logarithms -------------------------------------
-negative = make_primitive(
-    np.negative, elementwise=True,
-    vjps=[lambda ans, x: lambda g: -g], jvps=[lambda t, ans, x: -t],
-)
-positive = make_primitive(
-    np.positive, elementwise=True,
-    vjps=[lambda ans, x: lambda g: g], jvps=[lambda t, ans, x: t],
-)
-exp = unary(np.exp, lambda ans, x: ans)
-exp2 = unary(np.exp2, lambda ans, x: ans * np.log(2.0))
-expm1 = unary(np.expm1, lambda ans, x: ans + 1.0)
+negative = unary(np.negative, lambda ans, x: -1.0, uses="")
+positive = unary(np.positive, lambda ans, x: 1.0, uses="")
+exp = unary(np.exp, lambda ans, x: ans, uses="ans")
+exp2 = unary(np.exp2, lambda ans, x: ans * np.log(2.0), uses="ans")
+expm1 = unary(np.expm1, lambda ans, x: ans + 1.0, uses="ans")
 log = unary(np.log, lambda ans, x: 1.0 / x)
 log2 = unary(np.log2, lambda ans, x: 1.0 / (x * np.log(2.0)))
 log10 = unary(np.log10, lambda ans, x: 1.0 / (x * np.log(10.0)))
 log1p = unary(np.log1p, lambda ans, x: 1.0 / (1.0 + x))
-sqrt = unary(np.sqrt, lambda ans, x: 0.5 / ans)
-cbrt = unary(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans))
+sqrt = unary(np.sqrt, lambda ans, x: 0.5 / ans, uses="ans")
+cbrt = unary(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), uses="ans")
 square = unary(np.square, lambda ans, x: 2.0 * x)
-reciprocal = unary(np.reciprocal, lambda ans, x: -ans * ans)
+reciprocal = unary(np.reciprocal, lambda ans, x: -ans * ans, uses="ans")
 absolute = unary(np.absolute, lambda ans, x: np.sign(x))  # abs'(0) = 0
 fabs = unary(np.fabs, lambda ans, x: np.sign(x))
 
 # --- unary: trigonometric and hyperbolic ------------------------------------------
 sin = unary(np.sin, lambda ans, x: np.cos(x))
 cos = unary(np.cos, lambda ans, x: -np.sin(x))
-tan = unary(np.tan, lambda ans, x: 1.0 + ans * ans)
+tan = unary(np.tan, lambda ans, x: 1.0 + ans * ans, uses="ans")
 arcsin = unary(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x))
 arccos = unary(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x))
 arctan = unary(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x))
 sinh = unary(np.sinh, lambda ans, x: np.cosh(x))
 cosh = unary(np.cosh, lambda ans, x: np.sinh(x))
-tanh = unary(np.tanh, lambda ans, x: 1.0 - ans * ans)
+tanh = unary(np.tanh, lambda ans, x: 1.0 - ans * ans, uses="ans")
 arcsinh = unary(np.arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0))
 arccosh = unary(np.arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0))
 arctanh = unary(np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x))
-deg2rad = unary(np.deg2rad, lambda ans, x: np.pi / 180.0)
-rad2deg = unary(np.rad2deg, lambda ans, x: 180.0 / np.pi)
+deg2rad = unary(np.deg2rad, lambda ans, x: np.pi / 180.0, uses="")
+rad2deg = unary(np.rad2deg, lambda ans, x: 180.0 / np.pi, uses="")
+implements(np.radians)(deg2rad)
+implements(np.degrees)(rad2deg)
 
 
 # --- binary arithmetic ---------------------------------------------------------
@@ -88,28 +94,27 @@ def _identity_vjp(ans, x, y):
     return lambda g: g
 
 
+def _negated_vjp(ans, x, y):
+    return lambda g: -g
+
+
 def _identity_jvp(t, ans, x, y):
     return t
 
 
-add = make_primitive(
-    np.add, elementwise=True,
-    vjps=[_identity_vjp, _identity_vjp], jvps=[_identity_jvp, _identity_jvp],
+add = binary(np.add, [_identity_vjp, _identity_vjp], [_identity_jvp, _identity_jvp])
+subtract = binary(np.subtract, [_identity_vjp, _negated_vjp],
+                  [_identity_jvp, lambda t, ans, x, y: -t])
+multiply = binary(
+    np.multiply,
+    [lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x],
+    [lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x],
 )
-subtract = make_primitive(
-    np.subtract, elementwise=True,
-    vjps=[_identity_vjp, lambda ans, x, y: lambda g: -g],
-    jvps=[_identity_jvp, lambda t, ans, x, y: -t],
-)
-multiply = make_primitive(
-    np.multiply, elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x],
-    jvps=[lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x],
-)
-true_divide = make_primitive(
-    np.true_divide, "divide", elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g / y, lambda ans, x, y: lambda g: -g * ans / y],
-    jvps=[lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y],
+true_divide = binary(
+    np.true_divide,
+    [lambda ans, x, y: lambda g: g / y, lambda ans, x, y: lambda g: -g * ans / y],
+    [lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y],
+    name="divide",
 )
 
 
@@ -120,20 +125,21 @@ def _log_where_positive(x):
     return np.where(positive, np.log(np.where(positive, x, 1.0)), 0.0)
 
 
-def _power_dx(ans, x, y):
-    if isinstance(y, (int, float)) and y == 2:  # the common square: skip a general power
+def _power_dx(x, y):
+    if type(y) in (int, float) and y == 2:  # the common square: skip a general power
         return 2.0 * x
     # y x^(y-1), written so that y = 0 gives 0 (not 0 * 0^-1 = nan) at x = 0.
     return y * np.power(x, np.where(y == 0, 1, y - 1))
 
 
-power = make_primitive(
-    np.power, elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g * _power_dx(ans, x, y),
-          lambda ans, x, y: lambda g: g * ans * _log_where_positive(x)],
-    jvps=[lambda t, ans, x, y: t * _power_dx(ans, x, y),
-          lambda t, ans, x, y: t * (ans * _log_where_positive(x))],
+power = binary(
+    np.power,
+    [lambda ans, x, y: lambda g: g * _power_dx(x, y),
+     lambda ans, x, y: lambda g: g * ans * _log_where_positive(x)],
+    [lambda t, ans, x, y: t * _power_dx(x, y),
+     lambda t, ans, x, y: t * (ans * _log_where_positive(x))],
 )
+implements(np.float_power)(power)
 
 
 def _first_wins(x, y, wins):
@@ -141,66 +147,52 @@ def _first_wins(x, y, wins):
     return lambda g: g * wins(x, y) + (g * 0.5) * (x == y)
 
 
-def _second_wins(x, y, wins):
-    return lambda g: g * wins(y, x) + (g * 0.5) * (x == y)
-
-
-def _tie_split(wins):
-    return make_primitive(
-        np.maximum if wins is np.greater else np.minimum,
-        elementwise=True,
-        vjps=[lambda ans, x, y: _first_wins(x, y, wins),
-              lambda ans, x, y: _second_wins(x, y, wins)],
-        jvps=[lambda t, ans, x, y: _first_wins(x, y, wins)(t),
-              lambda t, ans, x, y: _second_wins(x, y, wins)(t)],
+def _tie_split(ufunc, wins):
+    return binary(
+        ufunc,
+        [lambda ans, x, y: _first_wins(x, y, wins), lambda ans, x, y: _first_wins(y, x, wins)],
+        [lambda t, ans, x, y: _first_wins(x, y, wins)(t),
+         lambda t, ans, x, y: _first_wins(y, x, wins)(t)],
     )
 
 
-maximum = _tie_split(np.greater)
-minimum = _tie_split(np.less)
+maximum = _tie_split(np.maximum, np.greater)
+minimum = _tie_split(np.minimum, np.less)
+implements(np.fmax)(maximum)
+implements(np.fmin)(minimum)
 
-logaddexp = make_primitive(
-    np.logaddexp, elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g * np.exp(x - ans),
-          lambda ans, x, y: lambda g: g * np.exp(y - ans)],
-    jvps=[lambda t, ans, x, y: t * np.exp(x - ans), lambda t, ans, x, y: t * np.exp(y - ans)],
+logaddexp = binary(
+    np.logaddexp,
+    [lambda ans, x, y: lambda g: g * np.exp(x - ans),
+     lambda ans, x, y: lambda g: g * np.exp(y - ans)],
+    [lambda t, ans, x, y: t * np.exp(x - ans), lambda t, ans, x, y: t * np.exp(y - ans)],
 )
-logaddexp2 = make_primitive(
-    np.logaddexp2, elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g * np.exp2(x - ans),
-          lambda ans, x, y: lambda g: g * np.exp2(y - ans)],
-    jvps=[lambda t, ans, x, y: t * np.exp2(x - ans), lambda t, ans, x, y: t * np.exp2(y - ans)],
+logaddexp2 = binary(
+    np.logaddexp2,
+    [lambda ans, x, y: lambda g: g * np.exp2(x - ans),
+     lambda ans, x, y: lambda g: g * np.exp2(y - ans)],
+    [lambda t, ans, x, y: t * np.exp2(x - ans), lambda t, ans, x, y: t * np.exp2(y - ans)],
 )
-
-
-def _atan2_dy(x, y):
-    return x / (x * x + y * y)
-
-
-def _atan2_dx(x, y):
-    return -y / (x * x + y * y)
-
-
-arctan2 = make_primitive(  # arctan2(y, x)
-    np.arctan2, elementwise=True,
-    vjps=[lambda ans, y, x: lambda g: g * _atan2_dy(x, y),
-          lambda ans, y, x: lambda g: g * _atan2_dx(x, y)],
-    jvps=[lambda t, ans, y, x: t * _atan2_dy(x, y), lambda t, ans, y, x: t * _atan2_dx(x, y)],
+arctan2 = binary(  # arctan2(y, x)
+    np.arctan2,
+    [lambda ans, y, x: lambda g: g * x / (x * x + y * y),
+     lambda ans, y, x: lambda g: -g * y / (x * x + y * y)],
+    [lambda t, ans, y, x: t * x / (x * x + y * y), lambda t, ans, y, x: -t * y / (x * x + y * y)],
 )
-hypot = make_primitive(
-    np.hypot, elementwise=True,
-    vjps=[lambda ans, x, y: lambda g: g * x / ans, lambda ans, x, y: lambda g: g * y / ans],
-    jvps=[lambda t, ans, x, y: t * x / ans, lambda t, ans, x, y: t * y / ans],
+hypot = binary(
+    np.hypot,
+    [lambda ans, x, y: lambda g: g * x / ans, lambda ans, x, y: lambda g: g * y / ans],
+    [lambda t, ans, x, y: t * x / ans, lambda t, ans, x, y: t * y / ans],
 )
-remainder = make_primitive(  # x mod y = x - floor(x / y) y
-    np.remainder, "remainder", elementwise=True,
-    vjps=[_identity_vjp, lambda ans, x, y: lambda g: -g * np.floor(x / y)],
-    jvps=[_identity_jvp, lambda t, ans, x, y: -t * np.floor(x / y)],
+remainder = binary(  # x mod y = x - floor(x / y) y
+    np.remainder,
+    [_identity_vjp, lambda ans, x, y: lambda g: -g * np.floor(x / y)],
+    [_identity_jvp, lambda t, ans, x, y: -t * np.floor(x / y)],
 )
-fmod = make_primitive(
-    np.fmod, elementwise=True,
-    vjps=[_identity_vjp, lambda ans, x, y: lambda g: -g * np.trunc(x / y)],
-    jvps=[_identity_jvp, lambda t, ans, x, y: -t * np.trunc(x / y)],
+fmod = binary(
+    np.fmod,
+    [_identity_vjp, lambda ans, x, y: lambda g: -g * np.trunc(x / y)],
+    [_identity_jvp, lambda t, ans, x, y: -t * np.trunc(x / y)],
 )
 
 
@@ -209,7 +201,7 @@ def _where_impl(condition, x, y):
     return np.where(condition, x, y)
 
 
-where3 = make_primitive(
+where3 = declare(
     _where_impl, "where", elementwise=True,
     vjps=[None, lambda ans, c, x, y: lambda g: np.where(c, g, 0),
           lambda ans, c, x, y: lambda g: np.where(c, 0, g)],
@@ -218,45 +210,119 @@ where3 = make_primitive(
 )
 
 
+@implements(np.where)
+def where(condition, x=None, y=None):
+    """``np.where``; the one-argument form returns (constant) indices."""
+    if x is None and y is None:
+        return np.nonzero(base_value(condition))
+    return where3(base_value(condition), x, y)
+
+
 def _clip_impl(x, lo, hi):
     return np.minimum(np.maximum(x, lo), hi)
 
 
-def _inside(x, lo, hi):
+# ans = min(max(x, lo), hi): exactly one operand receives the derivative.
+def _x_passes(x, lo, hi):
     return (x >= lo) & (x <= hi)
 
 
-clip3 = make_primitive(
+def _lo_passes(x, lo, hi):
+    return (x < lo) & (lo <= hi)
+
+
+def _hi_passes(x, lo, hi):
+    return np.maximum(x, lo) > hi
+
+
+clip3 = declare(
     _clip_impl, "clip", elementwise=True,
-    vjps=[lambda ans, x, lo, hi: lambda g: g * _inside(x, lo, hi),
-          lambda ans, x, lo, hi: lambda g: g * (x < lo),
-          lambda ans, x, lo, hi: lambda g: g * (x > hi)],
-    jvps=[lambda t, ans, x, lo, hi: t * _inside(x, lo, hi),
-          lambda t, ans, x, lo, hi: t * (x < lo),
-          lambda t, ans, x, lo, hi: t * (x > hi)],
+    vjps=[lambda ans, x, lo, hi: lambda g: g * _x_passes(x, lo, hi),
+          lambda ans, x, lo, hi: lambda g: g * _lo_passes(x, lo, hi),
+          lambda ans, x, lo, hi: lambda g: g * _hi_passes(x, lo, hi)],
+    jvps=[lambda t, ans, x, lo, hi: t * _x_passes(x, lo, hi),
+          lambda t, ans, x, lo, hi: t * _lo_passes(x, lo, hi),
+          lambda t, ans, x, lo, hi: t * _hi_passes(x, lo, hi)],
 )
 
-# Primitives by the NumPy ufunc they implement (used by __array_ufunc__).
-UFUNC_PRIMITIVES = {
-    np.negative: negative, np.positive: positive,
-    np.exp: exp, np.exp2: exp2, np.expm1: expm1, np.log: log, np.log2: log2,
-    np.log10: log10, np.log1p: log1p, np.sqrt: sqrt, np.cbrt: cbrt, np.square: square,
-    np.reciprocal: reciprocal, np.absolute: absolute, np.fabs: fabs,
-    np.sin: sin, np.cos: cos, np.tan: tan, np.arcsin: arcsin, np.arccos: arccos,
-    np.arctan: arctan, np.sinh: sinh, np.cosh: cosh, np.tanh: tanh, np.arcsinh: arcsinh,
-    np.arccosh: arccosh, np.arctanh: arctanh, np.deg2rad: deg2rad, np.rad2deg: rad2deg,
-    np.radians: deg2rad, np.degrees: rad2deg,
-    np.add: add, np.subtract: subtract, np.multiply: multiply, np.true_divide: true_divide,
-    np.power: power, np.float_power: power, np.maximum: maximum, np.minimum: minimum,
-    np.fmax: maximum, np.fmin: minimum, np.logaddexp: logaddexp, np.logaddexp2: logaddexp2,
-    np.arctan2: arctan2, np.hypot: hypot, np.remainder: remainder, np.fmod: fmod,
-}
 
-# Ufuncs whose result is piecewise constant (or boolean): derivative zero.
-NONDIFF_UFUNCS = {
+@implements(np.clip, methods=("clip",))
+def clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    """Clip ``a`` to ``[a_min, a_max]``; the derivative passes where ``a_min <= a <= a_max``."""
+    if out is not None:
+        raise TypeError("clip(..., out=...) writes in place, which is not differentiable")
+    a_min = kwargs.pop("min", a_min)
+    a_max = kwargs.pop("max", a_max)
+    lo = -np.inf if a_min is None else a_min
+    hi = np.inf if a_max is None else a_max
+    return clip3(a, lo, hi)
+
+
+# Piecewise constant (or boolean) ufuncs: derivative zero.
+implements_constant(
     np.sign, np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.signbit,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
     np.isfinite, np.isinf, np.isnan, np.heaviside, np.spacing, np.nextafter,
     np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
-}
+)
+
+
+# --- operators --------------------------------------------------------------------
+_DENSE = frozenset((float, int, np.float64, np.float32, np.ndarray))
+
+
+def _refuse_sparse(other, name: str) -> None:
+    if type(other) not in _DENSE and type(other).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} of a scipy.sparse matrix and a traced array is not differentiable here; "
+            "for the matrix product write X @ w (the only sparse operation supported)")
+
+
+def _operator(prim: Primitive, name: str, reflected: str | None) -> None:
+    def op(self, other):
+        if type(other) not in _DENSE:
+            if isinstance(other, Tracer):
+                return bind(prim, (self, other), NO_KWARGS)
+            _refuse_sparse(other, prim.name)
+        return self._trace.process(prim, (self, other), NO_KWARGS)
+
+    def rop(self, other):
+        if type(other) not in _DENSE:
+            if isinstance(other, Tracer):
+                return bind(prim, (other, self), NO_KWARGS)
+            _refuse_sparse(other, prim.name)
+        return self._trace.process(prim, (other, self), NO_KWARGS)
+
+    implements(methods=(name,))(op)
+    if reflected:
+        implements(methods=(reflected,))(rop)
+
+
+for _prim, _name, _reflected in (
+        (add, "__add__", "__radd__"), (subtract, "__sub__", "__rsub__"),
+        (multiply, "__mul__", "__rmul__"), (true_divide, "__truediv__", "__rtruediv__"),
+        (power, "__pow__", "__rpow__"), (remainder, "__mod__", "__rmod__")):
+    _operator(_prim, _name, _reflected)
+del _prim, _name, _reflected
+
+
+def _comparison(ufunc):
+    return lambda self, other: ufunc(base_value(self), base_value(other))
+
+
+for _ufunc, _name in ((np.less, "__lt__"), (np.less_equal, "__le__"), (np.greater, "__gt__"),
+                      (np.greater_equal, "__ge__"), (np.equal, "__eq__"),
+                      (np.not_equal, "__ne__")):
+    implements(methods=(_name,))(_comparison(_ufunc))
+del _ufunc, _name
+
+implements(methods=("__floordiv__",))(
+    lambda self, other: np.floor_divide(base_value(self), base_value(other)))
+implements(methods=("__rfloordiv__",))(
+    lambda self, other: np.floor_divide(base_value(other), base_value(self)))
+implements(methods=("__neg__",))(lambda self: bind(negative, (self,), {}))
+implements(methods=("__pos__",))(lambda self: self)
+implements(methods=("__abs__",))(lambda self: bind(absolute, (self,), {}))
+# Restore identity hashing: defining __eq__ above would otherwise unset it.
+Tracer.__hash__ = lambda self: id(self)

@@ -1,15 +1,22 @@
-"""Products: matmul (the one primitive) and einsum; dot, tensordot, inner, outer,
-trace and vdot are composed from them and from shape operations."""
+"""Products: matmul and einsum (the primitives); dot, vdot, inner, outer and
+tensordot are composed from them and from shape operations.
+
+A constant ``scipy.sparse`` operand is handed to the sparse product registered in
+:data:`autodiff._registry.SPARSE_PRODUCTS` by :mod:`autodiff.scipy.sparse`.
+"""
 
 from __future__ import annotations
 
+import builtins
+import math
 import string
 
 import numpy as np
 
-from .._reverse import unbroadcast
-from .._tracer import VJPsForEveryOperand, shape_of
-from ._helpers import batch_size, make_primitive
+from .._registry import SPARSE_PRODUCTS, declare, implements, register_primitive
+from .._shapes import batch_size, ndim_of, normalize_axis, shape_of, unbroadcast
+from .._tracer import Primitive, Tracer, bind, set_rules
+from ._shape import reshape, transpose
 
 
 def _as_matrices(a_ndim: int, b_ndim: int, a, b):
@@ -31,7 +38,7 @@ def _matmul_cotangent_matrix(g, a_ndim, b_ndim):
 
 def _matmul_vjp_a(ans, a, b):
     def vjp(g):
-        a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+        a_nd, b_nd = ndim_of(a), ndim_of(b)
         a2, b2 = _as_matrices(a_nd, b_nd, a, b)
         g2 = _matmul_cotangent_matrix(g, a_nd, b_nd)
         ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
@@ -41,11 +48,11 @@ def _matmul_vjp_a(ans, a, b):
 
 
 def _matmul_vjp_b(ans, a, b):
-    if len(shape_of(a)) == 2 and len(shape_of(b)) == 1:  # matrix @ vector: b_bar = g @ A
+    if ndim_of(a) == 2 and ndim_of(b) == 1:  # matrix @ vector: b_bar = g @ A
         return lambda g: np.matmul(g, a)
 
     def vjp(g):
-        a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+        a_nd, b_nd = ndim_of(a), ndim_of(b)
         a2, b2 = _as_matrices(a_nd, b_nd, a, b)
         g2 = _matmul_cotangent_matrix(g, a_nd, b_nd)
         gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
@@ -56,7 +63,7 @@ def _matmul_vjp_b(ans, a, b):
 
 def _matmul_jvp(which):
     def jvp(t, ans, a, b):
-        a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
+        a_nd, b_nd = ndim_of(a), ndim_of(b)
         # Common layouts as one plain matrix product (k tangents stacked as rows).
         if which == 1 and a_nd == 2 and b_nd == 1:  # A @ t_b for each row t_b
             return np.matmul(t, np.transpose(a))
@@ -64,21 +71,100 @@ def _matmul_jvp(which):
             return np.matmul(t, b)
         a2, b2 = _as_matrices(a_nd, b_nd, a, b)
         k = batch_size(t)
-        rank = max(len(shape_of(a2)), len(shape_of(b2)))
+        rank = builtins.max(ndim_of(a2), ndim_of(b2))
         operand = a2 if which == 0 else b2
         # Align the tangent's batch axis in front of every broadcast batch dimension.
-        t2 = np.reshape(t, (k,) + (1,) * (rank - len(shape_of(operand))) + shape_of(operand))
+        t2 = np.reshape(t, (k,) + (1,) * (rank - ndim_of(operand)) + shape_of(operand))
         out = np.matmul(t2, b2) if which == 0 else np.matmul(a2, t2)
         return np.reshape(out, (k,) + shape_of(ans))
 
     return jvp
 
 
-matmul = make_primitive(
+matmul_ = declare(
     np.matmul, "matmul",
     vjps=[_matmul_vjp_a, _matmul_vjp_b],
     jvps=[_matmul_jvp(0), _matmul_jvp(1)],
 )
+
+
+def _is_sparse(x) -> bool:
+    return type(x).__module__.startswith("scipy.sparse")
+
+
+@implements(np.matmul)
+def matmul(a, b, out=None, **kwargs):
+    if out is not None:
+        raise TypeError("matmul(..., out=...) writes in place, which is not differentiable")
+    if _is_sparse(a):
+        return SPARSE_PRODUCTS["matmul"](a, b)
+    if _is_sparse(b):
+        return SPARSE_PRODUCTS["rmatmul"](a, b)
+    return matmul_(a, b)
+
+
+@implements(methods=("__matmul__",))
+def _matmul_operator(self, other):
+    if _is_sparse(other):
+        return SPARSE_PRODUCTS["rmatmul"](self, other)
+    return bind(matmul_, (self, other), {})
+
+
+@implements(methods=("__rmatmul__",))
+def _rmatmul_operator(self, other):
+    if _is_sparse(other):
+        return SPARSE_PRODUCTS["matmul"](other, self)
+    return bind(matmul_, (other, self), {})
+
+
+@implements(np.dot, methods=("dot",))
+def dot(a, b, out=None):
+    if out is not None:
+        raise TypeError("dot(..., out=...) writes in place, which is not differentiable")
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
+        return a * b
+    if ndim_of(b) <= 2 or _is_sparse(a):
+        return matmul(a, b)
+    return tensordot(a, b, axes=([-1], [-2]))
+
+
+@implements(np.vdot)
+def vdot(a, b):
+    return np.sum(reshape(a, (-1,)) * reshape(b, (-1,)))
+
+
+@implements(np.inner)
+def inner(a, b):
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
+        return a * b
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.outer)
+def outer(a, b, out=None):
+    if out is not None:
+        raise TypeError("outer(..., out=...) writes in place, which is not differentiable")
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+@implements(np.tensordot)
+def tensordot(a, b, axes=2):
+    na, nb = ndim_of(a), ndim_of(b)
+    if isinstance(axes, (int, np.integer)):
+        axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = list(normalize_axis(axes_a, na))
+        axes_b = list(normalize_axis(axes_b, nb))
+    free_a = [i for i in range(na) if i not in axes_a]
+    free_b = [i for i in range(nb) if i not in axes_b]
+    sa, sb = shape_of(a), shape_of(b)
+    m = math.prod(sa[i] for i in free_a)
+    k = math.prod(sa[i] for i in axes_a)
+    p = math.prod(sb[i] for i in free_b)
+    a2 = reshape(transpose(a, free_a + axes_a), (m, k))
+    b2 = reshape(transpose(b, axes_b + free_b), (k, p))
+    return reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
 
 
 # --- einsum -------------------------------------------------------------------
@@ -91,14 +177,16 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
         raise ValueError(f"einsum: {len(inputs)} subscripts for {len(shapes)} operands")
     used = set(subscripts) - set(".,->")
     spare = [c for c in string.ascii_letters if c not in used]
-    ell_ndim = max((len(s) - (len(sub) - 3) for sub, s in zip(inputs, shapes) if "..." in sub),
-                   default=0)
+    ell_ndim = builtins.max(
+        (len(s) - (len(sub) - 3) for sub, s in zip(inputs, shapes) if "..." in sub), default=0)
     ell = "".join(spare[:ell_ndim])
     explicit = []
     for sub, shape in zip(inputs, shapes):
         if "..." in sub:
             n = len(shape) - (len(sub) - 3)
             sub = sub.replace("...", ell[ell_ndim - n:] if n else "")
+        if len(sub) != len(shape):
+            raise ValueError(f"einsum: subscripts '{sub}' do not match an operand of shape {shape}")
         explicit.append(sub)
     if arrow:
         out = rhs.replace("...", ell)
@@ -110,8 +198,7 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
         if len(set(sub)) != len(sub):
             raise NotImplementedError(
                 f"einsum with a repeated index inside one operand ('{sub}', a diagonal or "
-                "trace) is "
-                "not differentiable here; use np.diagonal / np.trace instead")
+                "trace) is not differentiable here; use np.diagonal / np.trace instead")
     return explicit, out
 
 
@@ -120,31 +207,34 @@ def _einsum_impl(*operands, spec):
     return np.einsum(",".join(inputs) + "->" + out, *operands)
 
 
-def _einsum_vjp(i):
-    def maker(ans, *operands, spec):
-        inputs, out = spec
-        target = inputs[i]
-        others = [s for j, s in enumerate(inputs) if j != i]
-        others_ops = [o for j, o in enumerate(operands) if j != i]
-        present = set(out).union(*others) if others else set(out)
-        missing = [c for c in target if c not in present]
-
-        def vjp(g):
-            reduced = "".join(c for c in target if c not in missing)
-            r = einsum_p(g, *others_ops, spec=([out] + others, reduced))
-            if missing:  # indices summed only within this operand: broadcast back
-                shape = shape_of(operands[i])
-                keep = tuple(1 if c in missing else shape[n] for n, c in enumerate(target))
-                r = np.broadcast_to(np.reshape(r, keep), shape)
-            return r
-
-        return vjp
-
-    return maker
-
-
-def _einsum_jvp(tangents, ans, *operands, spec):
+def _einsum_cotangent(i, g, operands, spec):
+    """Cotangent of operand ``i``: contract ``g`` with the others, then sum or broadcast
+    back to the operand's shape (its size-1 axes may have been broadcast)."""
     inputs, out = spec
+    target = inputs[i]
+    others = [s for j, s in enumerate(inputs) if j != i]
+    others_ops = [o for j, o in enumerate(operands) if j != i]
+    present = set(out).union(*others)
+    reduced = "".join(c for c in target if c in present)
+    r = einsum_(g, *others_ops, spec=([out] + others, reduced))
+    shape = shape_of(operands[i])
+    r_shape = iter(shape_of(r))
+    kept = tuple(next(r_shape) if c in present else 1 for c in target)
+    if kept != shape_of(r):
+        r = np.reshape(r, kept)
+    summed = tuple(n for n, (m, k) in enumerate(zip(shape, kept)) if m == 1 and k != 1)
+    if summed:
+        r = np.sum(r, axis=summed, keepdims=True)
+    return np.broadcast_to(r, shape) if shape_of(r) != shape else r
+
+
+def _einsum_vjp(which, ans, operands, kwargs):
+    spec = kwargs["spec"]
+    return lambda g: tuple(_einsum_cotangent(i, g, operands, spec) for i in which)
+
+
+def _einsum_jvp(tangents, ans, operands, kwargs):
+    inputs, out = kwargs["spec"]
     batch = next(c for c in string.ascii_letters if c not in "".join(inputs) + out)
     total = None
     for i, t in enumerate(tangents):
@@ -154,11 +244,22 @@ def _einsum_jvp(tangents, ans, *operands, spec):
         subs[i] = batch + subs[i]
         ops = list(operands)
         ops[i] = t
-        term = einsum_p(*ops, spec=(subs, batch + out))
+        term = einsum_(*ops, spec=(subs, batch + out))
         total = term if total is None else total + term
     return total
 
 
-einsum_p = make_primitive(_einsum_impl, "einsum")
-einsum_p.vjps = VJPsForEveryOperand(_einsum_vjp)
-einsum_p.jvp_joint = _einsum_jvp
+einsum_ = register_primitive(set_rules(
+    Primitive(_einsum_impl, "einsum"), vjp=_einsum_vjp, jvp=_einsum_jvp))
+
+
+@implements(np.einsum)
+def einsum(subscripts, *operands, **kwargs):
+    """``np.einsum`` with explicit subscripts (no repeated index inside one operand)."""
+    if not builtins.any(isinstance(o, Tracer) for o in operands):
+        return np.einsum(subscripts, *operands, **kwargs)
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("einsum in the sublist form is not supported on traced "
+                                  "arrays; use the string form")
+    spec = parse_einsum(subscripts, [shape_of(o) for o in operands])
+    return einsum_(*operands, spec=spec)

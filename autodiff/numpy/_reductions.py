@@ -1,8 +1,10 @@
-"""Reductions: sum, prod, max/min, cumsum, logsumexp and the 2-norm.
+"""Reductions: sum, prod, max/min, cumsum, logsumexp and the 2-norm, with the
+NumPy-facing functions (mean, var, std) composed from them.
 
-Each primitive takes ``axis`` (a normalized tuple or ``None``) and ``keepdims`` as
-keyword options.  Ties in ``max``/``min`` split the adjoint equally among the
-maximizers.
+Each primitive takes ``axis`` (a sorted tuple of non-negative ints, or ``None``) and
+``keepdims`` as keyword options.  Ties in ``max``/``min`` split the adjoint equally
+among the maximizers.  ``std`` has derivative 0 where the spread is zero (a constant
+input, or a single element): the documented subgradient at the kink of ``sqrt``.
 """
 
 from __future__ import annotations
@@ -11,8 +13,23 @@ import math
 
 import numpy as np
 
-from .._tracer import Tracer, shape_of
-from ._helpers import batch_axes, expand_reduced, make_primitive
+from .._registry import declare, implements
+from .._shapes import axis_tuple, batch_axes, expand_reduced, ndim_of, shape_of
+from .._tracer import Tracer, base_value
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise TypeError(
+            f"{name}(..., out=...) writes in place, which is not differentiable; use the "
+            "returned array instead")
+
+
+def _refuse_options(name, kwargs):
+    given = sorted(k for k, v in kwargs.items() if v is not None)
+    if given:
+        raise NotImplementedError(
+            f"{name}(..., {', '.join(f'{k}=' for k in given)}) is not supported on traced arrays")
 
 
 def _sum_impl(x, axis=None, keepdims=False):
@@ -24,11 +41,11 @@ def _sum_vjp(ans, x, axis=None, keepdims=False):
     return lambda g: expand_reduced(g, shape, axis, keepdims)
 
 
-sum_ = make_primitive(
+sum_ = declare(
     _sum_impl, "sum",
     vjps=[_sum_vjp],
     jvps=[lambda t, ans, x, axis=None, keepdims=False:
-          np.sum(t, axis=batch_axes(axis, len(shape_of(x))), keepdims=keepdims)],
+          np.sum(t, axis=batch_axes(axis, ndim_of(x)), keepdims=keepdims)],
 )
 
 
@@ -64,12 +81,12 @@ def _prod_of_others_masked(x, axis):
     return np.transpose(others, tuple(np.argsort(rest + list(axes))))
 
 
-prod = make_primitive(
+prod_ = declare(
     _prod_impl, "prod",
     vjps=[lambda ans, x, axis=None, keepdims=False:
           lambda g: expand_reduced(g, shape_of(x), axis, keepdims) * _prod_of_others(x, axis)],
     jvps=[lambda t, ans, x, axis=None, keepdims=False:
-          np.sum(t * _prod_of_others(x, axis), axis=batch_axes(axis, len(shape_of(x))),
+          np.sum(t * _prod_of_others(x, axis), axis=batch_axes(axis, ndim_of(x)),
                  keepdims=keepdims)],
 )
 
@@ -89,9 +106,9 @@ def _extremum(np_reduce, name):
 
     def jvp(t, ans, x, axis=None, keepdims=False):
         return np.sum(t * weights(ans, x, axis, keepdims),
-                      axis=batch_axes(axis, len(shape_of(x))), keepdims=keepdims)
+                      axis=batch_axes(axis, ndim_of(x)), keepdims=keepdims)
 
-    return make_primitive(impl, name, vjps=[vjp], jvps=[jvp])
+    return declare(impl, name, vjps=[vjp], jvps=[jvp])
 
 
 amax = _extremum(np.max, "max")
@@ -107,7 +124,7 @@ def _reverse_cumsum(g, axis):
     return np.cumsum(g[flip], axis=axis)[flip]
 
 
-cumsum = make_primitive(
+cumsum_ = declare(
     _cumsum_impl, "cumsum",
     vjps=[lambda ans, x, axis: lambda g: _reverse_cumsum(g, axis)],
     jvps=[lambda t, ans, x, axis: np.cumsum(t, axis=axis + 1)],
@@ -125,14 +142,14 @@ def _softmax_weights(ans, x, axis, keepdims):
     return np.exp(x - expand_reduced(ans, shape_of(x), axis, keepdims, broadcast=False))
 
 
-logsumexp = make_primitive(
+logsumexp_ = declare(
     _logsumexp_impl, "logsumexp",
     vjps=[lambda ans, x, axis=None, keepdims=False:
           lambda g: expand_reduced(g, shape_of(x), axis, keepdims, broadcast=False)
           * _softmax_weights(ans, x, axis, keepdims)],
     jvps=[lambda t, ans, x, axis=None, keepdims=False:
           np.sum(t * _softmax_weights(ans, x, axis, keepdims),
-                 axis=batch_axes(axis, len(shape_of(x))), keepdims=keepdims)],
+                 axis=batch_axes(axis, ndim_of(x)), keepdims=keepdims)],
 )
 
 
@@ -146,12 +163,106 @@ def _unit(ans, x, axis, keepdims):
     return x / np.where(r == 0, 1.0, r)
 
 
-norm2 = make_primitive(
+norm2 = declare(
     _norm2_impl, "norm",
     vjps=[lambda ans, x, axis=None, keepdims=False:
           lambda g: expand_reduced(g, shape_of(x), axis, keepdims, broadcast=False)
           * _unit(ans, x, axis, keepdims)],
     jvps=[lambda t, ans, x, axis=None, keepdims=False:
-          np.sum(t * _unit(ans, x, axis, keepdims), axis=batch_axes(axis, len(shape_of(x))),
+          np.sum(t * _unit(ans, x, axis, keepdims), axis=batch_axes(axis, ndim_of(x)),
                  keepdims=keepdims)],
 )
+
+
+# --- the NumPy-facing functions ---------------------------------------------------------
+def _reduce(prim, a, axis, keepdims, dtype=None):
+    out = prim(a, axis=axis_tuple(axis, ndim_of(a)), keepdims=bool(keepdims))
+    return out if dtype is None else out.astype(dtype)
+
+
+@implements(np.sum, methods=("sum",))
+@implements(np.add, ufunc_methods=("reduce",))
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out(out, "sum")
+    if where is not None:
+        a = np.where(base_value(where), a, 0.0)
+    total = _reduce(sum_, a, axis, keepdims, dtype)
+    return total if initial is None else total + initial
+
+
+@implements(np.prod, methods=("prod",))
+@implements(np.multiply, ufunc_methods=("reduce",))
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    _no_out(out, "prod")
+    if where is not None:
+        a = np.where(base_value(where), a, 1.0)
+    total = _reduce(prod_, a, axis, keepdims, dtype)
+    return total if initial is None else total * initial
+
+
+@implements(np.max, np.amax, methods=("max",))
+@implements(np.maximum, ufunc_methods=("reduce",))
+def max(a, axis=None, out=None, keepdims=False, **kwargs):
+    _no_out(out, "max")
+    _refuse_options("max", kwargs)
+    return _reduce(amax, a, axis, keepdims)
+
+
+@implements(np.min, np.amin, methods=("min",))
+@implements(np.minimum, ufunc_methods=("reduce",))
+def min(a, axis=None, out=None, keepdims=False, **kwargs):
+    _no_out(out, "min")
+    _refuse_options("min", kwargs)
+    return _reduce(amin, a, axis, keepdims)
+
+
+def _count(shape, axis) -> int:
+    ax = axis_tuple(axis, len(shape))
+    return math.prod(shape) if ax is None else math.prod(shape[i] for i in ax)
+
+
+@implements(np.mean, methods=("mean",))
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    _no_out(out, "mean")
+    if where is not None:
+        mask = np.broadcast_to(base_value(where), shape_of(a))
+        count = np.sum(mask, axis=axis_tuple(axis, ndim_of(a)), keepdims=keepdims)
+        return sum(a, axis=axis, dtype=dtype, keepdims=keepdims, where=mask) / count
+    return sum(a, axis=axis, dtype=dtype, keepdims=keepdims) / _count(shape_of(a), axis)
+
+
+@implements(np.var, methods=("var",))
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    _no_out(out, "var")
+    _refuse_options("var", kwargs)
+    centered = a - mean(a, axis=axis, keepdims=True)
+    n = _count(shape_of(a), axis) - ddof
+    return sum(centered * centered, axis=axis, dtype=dtype, keepdims=keepdims) / n
+
+
+@implements(np.std, methods=("std",))
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    v = var(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, **kwargs)
+    spread = base_value(v) > 0
+    # sqrt has no derivative at 0: use the subgradient 0 there (a constant input).
+    return np.where(spread, np.sqrt(np.where(spread, v, 1.0)), 0.0)
+
+
+@implements(np.cumsum, methods=("cumsum",))
+@implements(np.add, ufunc_methods=("accumulate",))
+def cumsum(a, axis=None, dtype=None, out=None):
+    _no_out(out, "cumsum")
+    if axis is None:
+        a, axis = np.reshape(a, (-1,)), 0
+    out = cumsum_(a, axis=axis_tuple(axis, ndim_of(a))[0])
+    return out if dtype is None else out.astype(dtype)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``log(sum(b * exp(a)))`` along ``axis``, computed stably (SciPy's signature)."""
+    if return_sign:
+        raise NotImplementedError("logsumexp(return_sign=True) is not differentiable here")
+    if b is not None:
+        with np.errstate(divide="ignore"):  # b = 0 drops a term: log 0 = -inf
+            a = a + np.log(b)
+    return _reduce(logsumexp_, a, axis, keepdims)

@@ -1,59 +1,71 @@
 """Shape primitives (reshape, transpose, broadcast_to, concatenate, pad, roll, cast)
-and indexing (``x[index]`` and its adjoint, a scatter-add).
+and the NumPy shape functions composed from them (moveaxis, stack, split, tile, ...).
 
-Batched tangents keep their batch axis first; indexing rules move it last instead,
-so advanced-index placement rules can never move it.
+Tangents keep their batch axis first, so each forward rule shifts axes by one.
 """
 
 from __future__ import annotations
 
+import builtins
+import math
+
 import numpy as np
 
-from .._forward import align_rank
-from .._reverse import unbroadcast
-from .._tracer import VJPsForEveryOperand, base_value, shape_of
-from ._helpers import batch_size, make_primitive
+from .._registry import declare, implements, register_primitive
+from .._shapes import (
+    align_rank,
+    batch_size,
+    ndim_of,
+    normalize_axis,
+    shape_of,
+    unbroadcast,
+)
+from .._tracer import Primitive, Tracer, base_value, set_rules
 
 
-def _reshape_to(shape):
-    return lambda g: np.reshape(g, shape)
+def _is_traced(*xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) for x in xs)
 
 
 def _reshape_impl(x, shape):
     return np.reshape(x, shape)
 
 
-reshape = make_primitive(
+reshape_ = declare(
     _reshape_impl, "reshape",
-    vjps=[lambda ans, x, shape: _reshape_to(shape_of(x))],
+    vjps=[lambda ans, x, shape: _reshaped_to(shape_of(x))],
     jvps=[lambda t, ans, x, shape: np.reshape(t, (batch_size(t),) + shape_of(ans))],
 )
+
+
+def _reshaped_to(shape):
+    return lambda g: np.reshape(g, shape)
 
 
 def _transpose_impl(x, axes):
     return np.transpose(x, axes)
 
 
-transpose = make_primitive(
+transpose_ = declare(
     _transpose_impl, "transpose",
     vjps=[lambda ans, x, axes: lambda g: np.transpose(g, tuple(np.argsort(axes)))],
     jvps=[lambda t, ans, x, axes: np.transpose(t, (0,) + tuple(a + 1 for a in axes))],
 )
 
 
-def _unbroadcast_to(shape):
-    return lambda g: unbroadcast(g, shape)
-
-
 def _broadcast_to_impl(x, shape):
     return np.broadcast_to(x, shape)
 
 
-broadcast_to = make_primitive(
+def _summed_to(shape):
+    return lambda g: unbroadcast(g, shape)
+
+
+broadcast_to_ = declare(
     _broadcast_to_impl, "broadcast_to",
-    vjps=[lambda ans, x, shape: _unbroadcast_to(shape_of(x))],
+    vjps=[lambda ans, x, shape: _summed_to(shape_of(x))],
     jvps=[lambda t, ans, x, shape: np.broadcast_to(
-        align_rank(t, len(shape_of(x)), len(shape)), (batch_size(t),) + tuple(shape))],
+        align_rank(t, ndim_of(x), len(shape)), (batch_size(t),) + tuple(shape))],
 )
 
 
@@ -61,28 +73,24 @@ def _concatenate_impl(*arrays, axis):
     return np.concatenate(arrays, axis=axis)
 
 
-def _concatenate_vjp(i):
-    def maker(ans, *arrays, axis):
-        start = sum(shape_of(a)[axis] for a in arrays[:i])
-        stop = start + shape_of(arrays[i])[axis]
-        index = (slice(None),) * axis + (slice(start, stop),)
-        return lambda g: g[index]
-
-    return maker
+def _concatenate_vjp(which, ans, arrays, kwargs):
+    axis = kwargs["axis"]
+    bounds = np.cumsum([0] + [shape_of(a)[axis] for a in arrays]).tolist()
+    head = (slice(None),) * axis
+    pieces = [head + (slice(bounds[i], bounds[i + 1]),) for i in which]
+    return lambda g: tuple(g[index] for index in pieces)
 
 
-def _concatenate_jvp(tangents, ans, *arrays, axis):
+def _concatenate_jvp(tangents, ans, arrays, kwargs):
     k = next(batch_size(t) for t in tangents if t is not None)
-    parts = [
-        np.zeros((k,) + shape_of(a), dtype=np.result_type(base_value(ans))) if t is None else t
-        for t, a in zip(tangents, arrays)
-    ]
-    return np.concatenate(parts, axis=axis + 1)
+    dtype = np.result_type(base_value(ans))
+    parts = [np.zeros((k,) + shape_of(a), dtype=dtype) if t is None else t
+             for t, a in zip(tangents, arrays)]
+    return np.concatenate(parts, axis=kwargs["axis"] + 1)
 
 
-concatenate = make_primitive(_concatenate_impl, "concatenate")
-concatenate.vjps = VJPsForEveryOperand(_concatenate_vjp)
-concatenate.jvp_joint = _concatenate_jvp
+concatenate_ = register_primitive(set_rules(
+    Primitive(_concatenate_impl, "concatenate"), vjp=_concatenate_vjp, jvp=_concatenate_jvp))
 
 
 def _pad_constant_impl(x, pad_width, value=0.0):
@@ -94,7 +102,7 @@ def _unpad(g, pad_width):
     return g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(pad_width, shape))]
 
 
-pad_constant = make_primitive(
+pad_constant = declare(
     _pad_constant_impl, "pad",
     vjps=[lambda ans, x, pad_width, value=0.0: lambda g: _unpad(g, pad_width)],
     jvps=[lambda t, ans, x, pad_width, value=0.0:
@@ -106,124 +114,328 @@ def _roll_impl(x, shift, axis):
     return np.roll(x, shift, axis=axis)
 
 
-roll = make_primitive(
+roll_ = declare(
     _roll_impl, "roll",
     vjps=[lambda ans, x, shift, axis: lambda g: np.roll(g, tuple(-s for s in shift), axis=axis)],
     jvps=[lambda t, ans, x, shift, axis: np.roll(t, shift, axis=tuple(a + 1 for a in axis))],
 )
 
 
-def _cast_to(dtype):
-    return lambda g: cast(g, dtype=dtype)
-
-
 def _cast_impl(x, dtype):
     return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype=dtype)
 
 
-cast = make_primitive(
+cast = declare(
     _cast_impl, "astype",
-    vjps=[lambda ans, x, dtype: _cast_to(np.result_type(base_value(x)))],
+    vjps=[lambda ans, x, dtype: _cast_back(np.result_type(base_value(x)))],
     jvps=[lambda t, ans, x, dtype: cast(t, dtype=dtype)],
 )
 
 
-# --- indexing --------------------------------------------------------------------
-def is_basic_index(index: tuple) -> bool:
-    """True when ``index`` has no integer arrays (so no element is picked twice)."""
-    for i in index:
-        if isinstance(i, np.ndarray) and i.dtype != bool:
-            return False
-    return True
+def _cast_back(dtype):
+    return lambda g: cast(g, dtype=dtype)
 
 
-def is_view_index(index: tuple) -> bool:
-    """True for integers, slices and None only: indexing that never reorders axes."""
-    return all(i is None or isinstance(i, (int, np.integer, slice)) for i in index)
+# --- the NumPy-facing functions ---------------------------------------------------------
+@implements(np.reshape)
+def reshape(a, shape=None, order="C", **kwargs):
+    shape = kwargs.pop("newshape", shape)
+    if order != "C":
+        raise NotImplementedError("reshape supports order='C' only")
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not _is_traced(a):
+        return np.reshape(a, shape)
+    if -1 in shape:
+        known = math.prod(n for n in shape if n != -1)
+        shape = tuple(math.prod(shape_of(a)) // known if n == -1 else n for n in shape)
+    if math.prod(shape) != math.prod(shape_of(a)):
+        raise ValueError(f"cannot reshape array of shape {shape_of(a)} into shape {shape}")
+    if shape == shape_of(a):
+        return a
+    return reshape_(a, shape=shape)
 
 
-def _getitem_impl(x, index):
-    return x[index]
+@implements(methods=("reshape",))
+def _reshape_method(self, *shape, **kwargs):
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+        shape = shape[0]
+    return reshape(self, shape, **kwargs)
 
 
-def _scatter_add_impl(g, shape, index):
-    out = np.zeros(shape, dtype=np.result_type(g))
-    if is_basic_index(index):
-        out[index] = g
+@implements(np.ravel, methods=("ravel", "flatten"))
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order=order)
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    nd = ndim_of(a)
+    axes = tuple(range(nd))[::-1] if axes is None else normalize_axis(axes, nd)
+    if len(axes) != nd:
+        raise ValueError("axes don't match array")
+    if axes == tuple(range(nd)):
+        return a
+    return transpose_(a, axes=axes)
+
+
+@implements(methods=("transpose",))
+def _transpose_method(self, *axes):
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+Tracer.T = property(lambda self: transpose(self))
+Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    nd = ndim_of(a)
+    source = normalize_axis(source, nd)
+    destination = normalize_axis(destination, nd)
+    if len(source) != len(destination):
+        raise ValueError("`source` and `destination` arguments must have the same number "
+                         "of elements")
+    order = [n for n in range(nd) if n not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return transpose(a, order)
+
+
+@implements(np.swapaxes, methods=("swapaxes",))
+def swapaxes(a, axis1, axis2):
+    nd = ndim_of(a)
+    (axis1,), (axis2,) = normalize_axis(axis1, nd), normalize_axis(axis2, nd)
+    order = list(range(nd))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return transpose(a, order)
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    shape = list(shape_of(a))
+    axes = normalize_axis(axis, len(shape) + (len(axis) if isinstance(axis, (tuple, list))
+                                              else 1))
+    for ax in sorted(axes):
+        shape.insert(ax, 1)
+    return reshape(a, tuple(shape))
+
+
+@implements(np.squeeze, methods=("squeeze",))
+def squeeze(a, axis=None):
+    shape = shape_of(a)
+    if axis is None:
+        return reshape(a, tuple(n for n in shape if n != 1))
+    axes = normalize_axis(axis, len(shape))
+    for ax in axes:
+        if shape[ax] != 1:
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array, shape, subok=False):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if shape_of(array) == shape:
+        return array
+    np.broadcast_shapes(shape_of(array), shape)  # NumPy's error for incompatible shapes
+    return broadcast_to_(array, shape=shape)
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args, subok=False):
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return [broadcast_to(a, shape) for a in args]
+
+
+@implements(np.atleast_1d)
+def atleast_1d(*arys):
+    out = [a if ndim_of(a) >= 1 else reshape(a, (1,)) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.atleast_2d)
+def atleast_2d(*arys):
+    out = [a if ndim_of(a) >= 2 else reshape(a, (1,) * (2 - ndim_of(a)) + shape_of(a))
+           for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.concatenate)
+def concatenate(arrays, axis=0, out=None, **kwargs):
+    if out is not None:
+        raise TypeError("concatenate(..., out=...) writes in place, which is not "
+                        "differentiable")
+    arrays = list(arrays)
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    if not _is_traced(*arrays):
+        return np.concatenate(arrays, axis=axis)
+    (axis,) = normalize_axis(axis, ndim_of(arrays[0]))
+    return concatenate_(*arrays, axis=axis)
+
+
+@implements(np.stack)
+def stack(arrays, axis=0, out=None, **kwargs):
+    arrays = list(arrays)
+    (axis,) = normalize_axis(axis, ndim_of(arrays[0]) + 1)
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, out=out)
+
+
+@implements(np.hstack)
+def hstack(tup, **kwargs):
+    arrs = [atleast_1d(a) for a in tup]
+    return concatenate(arrs, axis=0 if ndim_of(arrs[0]) == 1 else 1)
+
+
+@implements(np.vstack)
+def vstack(tup, **kwargs):
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    return concatenate([reshape(a, (-1, 1)) if ndim_of(a) < 2 else a for a in tup], axis=1)
+
+
+@implements(np.array_split)
+def array_split(ary, indices_or_sections, axis=0):
+    (axis,) = normalize_axis(axis, ndim_of(ary))
+    n = shape_of(ary)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
     else:
-        np.add.at(out, index, g)
-    return out
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
+    head = (slice(None),) * axis
+    return [ary[head + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
-def _batch_last(t):
-    return np.moveaxis(t, 0, -1)
+@implements(np.split)
+def split(ary, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if shape_of(ary)[axis] % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
 
 
-def _batch_first(t):
-    return np.moveaxis(t, -1, 0)
+def _gather(a, index_map):
+    """Pick ``a.ravel()[index_map]``: any linear re-indexing (pad modes, tile, repeat)."""
+    return ravel(a)[index_map]
 
 
-def _scatter_into(shape, index):
-    return lambda g: scatter_add(g, shape=shape, index=index)
+def _positions(a):
+    return np.arange(math.prod(shape_of(a))).reshape(shape_of(a))
 
 
-def _getitem_jvp(t, ans, x, index):
-    if is_view_index(index):  # the batch axis stays in front
-        return getitem(t, index=(slice(None),) + index)
-    return _batch_first(getitem(_batch_last(t), index=index))
+# Modes whose padded values are copies of input entries, so padding is a gather.
+_INDEX_MAP_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-def _scatter_add_jvp(t, ans, g, shape, index):
-    if is_view_index(index):
-        return scatter_add(t, shape=(batch_size(t),) + tuple(shape), index=(slice(None),) + index)
-    return _batch_first(
-        scatter_add(_batch_last(t), shape=tuple(shape) + (batch_size(t),), index=index))
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """``np.pad``; constant mode pads directly, other modes gather from the input."""
+    nd = ndim_of(array)
+    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
+    pw = tuple((int(lo), int(hi)) for lo, hi in pw)
+    if mode == "constant":
+        value = kwargs.get("constant_values", 0)
+        if np.ndim(value) != 0:
+            raise NotImplementedError("pad(constant_values=...) with per-axis values")
+        return pad_constant(array, pad_width=pw, value=float(base_value(value)))
+    if mode not in _INDEX_MAP_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError(
+            f"np.pad(mode={mode!r}) on a traced array is not supported; supported modes: "
+            f"'constant', {', '.join(repr(m) for m in _INDEX_MAP_PAD_MODES)} (reflect_type='even')")
+    return _gather(array, np.pad(_positions(array), pw, mode=mode, **kwargs))
 
 
-getitem = make_primitive(
-    _getitem_impl, "getitem",
-    vjps=[lambda ans, x, index: _scatter_into(shape_of(x), index)],
-    jvps=[_getitem_jvp],
-)
-scatter_add = make_primitive(
-    _scatter_add_impl, "scatter_add",
-    vjps=[lambda ans, g, shape, index: lambda h: getitem(h, index=index)],
-    jvps=[_scatter_add_jvp],
-)
+@implements(np.tile)
+def tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    nd = builtins.max(len(reps), ndim_of(A))
+    A = reshape(A, (1,) * (nd - ndim_of(A)) + shape_of(A))
+    return _gather(A, np.tile(_positions(A), reps))
 
 
-def normalize_index(index, ndim: int) -> tuple:
-    """Return ``index`` as a tuple without Ellipsis; lists become arrays.
-
-    With the Ellipsis spelled out, trailing axes are implicit, so a batch axis kept
-    last is never touched by the index.
-    """
-    if not isinstance(index, tuple):
-        index = (index,)
-    out = []
-    for i in index:
-        i = base_value(i)
-        if isinstance(i, list):
-            i = np.asarray(i)
-        if isinstance(i, np.ndarray) and i.dtype.kind == "f":
-            raise IndexError("arrays used as indices must be of integer or boolean type")
-        out.append(i)
-    if any(i is Ellipsis for i in out):
-        consumed = sum(
-            i.ndim if isinstance(i, np.ndarray) and i.dtype == bool else 1
-            for i in out if i is not None and i is not Ellipsis
-        )
-        at = next(n for n, i in enumerate(out) if i is Ellipsis)
-        out[at:at + 1] = [slice(None)] * (ndim - consumed)
-    return tuple(out)
+@implements(np.repeat, methods=("repeat",))
+def repeat(a, repeats, axis=None):
+    if axis is None:
+        a, axis = ravel(a), 0
+    return _gather(a, np.repeat(_positions(a), repeats, axis=axis))
 
 
-def _accumulate_getitem(adjoint, g, index):
-    if is_basic_index(index):
-        adjoint[index] += g
-    else:
-        np.add.at(adjoint, index, g)
-    return adjoint
+@implements(np.roll)
+def roll(a, shift, axis=None):
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape_of(a))
+    shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    shifts, axes = np.broadcast_arrays(np.asarray(shifts), np.asarray(axes))
+    nd = ndim_of(a)
+    return roll_(a, shift=tuple(int(s) for s in shifts),
+                 axis=tuple(normalize_axis(int(x), nd)[0] for x in axes))
 
 
-getitem.accumulate = _accumulate_getitem
+@implements(np.flip)
+def flip(m, axis=None):
+    nd = ndim_of(m)
+    axes = range(nd) if axis is None else normalize_axis(axis, nd)
+    return m[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(nd))]
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    return flip(m, 0)
+
+
+@implements(methods=("astype",))
+def astype(x, dtype, copy=True):
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":  # casting to integers/bools is piecewise constant
+        return np.asarray(base_value(x)).astype(dtype)
+    if not _is_traced(x):
+        return np.asarray(x).astype(dtype)
+    return x if np.result_type(base_value(x)) == dtype and not copy else cast(x, dtype=dtype)
+
+
+@implements(np.copy, methods=("copy",))
+def copy(a, order="K", subok=False):
+    return a if _is_traced(a) else np.copy(a, order=order)
+
+
+# Complex values never reach a tracer (they are refused), so these are identities.
+@implements(np.real)
+def real(val):
+    return val
+
+
+@implements(np.conj, np.conjugate, methods=("conj", "conjugate"))
+def conj(x):
+    return x
+
+
+Tracer.real = property(lambda self: self)
+
+
+@implements(np.diff)
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """Differences ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
+    (axis,) = normalize_axis(axis, ndim_of(a))
+    if prepend is not None or append is not None:
+        edge = shape_of(a)[:axis] + (1,) + shape_of(a)[axis + 1:]
+        parts = [p for p in (prepend, a, append) if p is not None]
+        parts = [p if ndim_of(p) else broadcast_to(p, edge) for p in parts]
+        a = concatenate(parts, axis=axis)
+    head = (slice(None),) * axis
+    for _ in range(n):
+        a = a[head + (slice(1, None),)] - a[head + (slice(None, -1),)]
+    return a

@@ -11,8 +11,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._tracer import base_value, shape_of
-from ._helpers import batch_size, make_primitive, normalize_axis
+from .._registry import declare, implements
+from .._shapes import axis_tuple, batch_size, shape_of
+from .._tracer import Tracer, base_value
 from ._reductions import norm2
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "norm"]
@@ -56,13 +57,14 @@ def _solve_jvp_a(t, ans, a, b):
     return -_solve_batched(a, ta_x, b_nd)
 
 
-solve_p = make_primitive(
+solve_p = declare(
     np.linalg.solve, "linalg.solve",
     vjps=[_solve_vjp_a, lambda ans, a, b: lambda g: np.linalg.solve(np.transpose(a), g)],
     jvps=[_solve_jvp_a, lambda t, ans, a, b: _solve_batched(a, t, len(shape_of(b)))],
 )
 
 
+@implements(np.linalg.solve)
 def solve(a, b):
     """Solve ``a @ x = b`` for x; differentiable in both ``a`` and ``b``."""
     _square_matrix(a, "solve")
@@ -72,7 +74,7 @@ def solve(a, b):
 
 
 # --- inverse and determinants --------------------------------------------------------
-inv_p = make_primitive(
+inv_p = declare(
     np.linalg.inv, "linalg.inv",
     vjps=[lambda ans, a: lambda g: -np.matmul(np.matmul(np.transpose(ans), g),
                                               np.transpose(ans))],
@@ -80,6 +82,7 @@ inv_p = make_primitive(
 )
 
 
+@implements(np.linalg.inv)
 def inv(a):
     """Inverse of a square matrix."""
     _square_matrix(a, "inv")
@@ -91,13 +94,32 @@ def _trace_of_inv_times(a, t):
     return np.sum(np.transpose(np.linalg.inv(a)) * t, axis=(-2, -1))
 
 
-det_p = make_primitive(
+def _cofactor(ans, a):
+    """The cofactor matrix ``d det(A) / dA = adj(A)^T``, also where A is singular.
+
+    ``det(A) A^{-T}`` where A is well conditioned; otherwise from the SVD
+    ``A = U S V^T``: ``adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T``.
+    """
+    values = base_value(a)
+    if np.linalg.cond(values) < 1e12:
+        return ans * np.transpose(np.linalg.inv(a))
+    if isinstance(a, Tracer):
+        raise NotImplementedError(
+            "the second derivative of det at a (nearly) singular matrix is not supported")
+    u, s, vt = np.linalg.svd(values)
+    others = np.array([np.prod(np.delete(s, i)) for i in range(len(s))])
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign * (u * others) @ vt
+
+
+det_p = declare(
     np.linalg.det, "linalg.det",
-    vjps=[lambda ans, a: lambda g: g * ans * np.transpose(np.linalg.inv(a))],
-    jvps=[lambda t, ans, a: ans * _trace_of_inv_times(a, t)],
+    vjps=[lambda ans, a: lambda g: g * _cofactor(ans, a)],
+    jvps=[lambda t, ans, a: np.sum(_cofactor(ans, a) * t, axis=(-2, -1))],
 )
 
 
+@implements(np.linalg.det)
 def det(a):
     """Determinant of a square matrix."""
     _square_matrix(a, "det")
@@ -108,7 +130,7 @@ def _logabsdet_impl(a):
     return np.linalg.slogdet(a)[1]
 
 
-logabsdet_p = make_primitive(
+logabsdet_p = declare(
     _logabsdet_impl, "linalg.slogdet",
     vjps=[lambda ans, a: lambda g: g * np.transpose(np.linalg.inv(a))],
     jvps=[lambda t, ans, a: _trace_of_inv_times(a, t)],
@@ -120,6 +142,7 @@ class SlogdetResult(NamedTuple):
     logabsdet: object
 
 
+@implements(np.linalg.slogdet)
 def slogdet(a) -> SlogdetResult:
     """Sign (a constant) and differentiable log-absolute-determinant."""
     _square_matrix(a, "slogdet")
@@ -149,11 +172,12 @@ def _cholesky_jvp(t, ans, a):
     return np.matmul(ans, _phi(np.matmul(np.matmul(l_inv, t), np.transpose(l_inv))))
 
 
-cholesky_p = make_primitive(
+cholesky_p = declare(
     np.linalg.cholesky, "linalg.cholesky", vjps=[_cholesky_vjp], jvps=[_cholesky_jvp]
 )
 
 
+@implements(np.linalg.cholesky)
 def cholesky(a):
     """Lower Cholesky factor of a symmetric positive-definite matrix."""
     _square_matrix(a, "cholesky")
@@ -161,13 +185,14 @@ def cholesky(a):
 
 
 # --- norms ---------------------------------------------------------------------------
+@implements(np.linalg.norm)
 def norm(x, ord=None, axis=None, keepdims=False):
     """Vector p-norms and the Frobenius norm, like :func:`numpy.linalg.norm`.
 
     The derivative of the 2-norm at zero is taken as 0.
     """
     ndim = len(shape_of(x))
-    ax = normalize_axis(axis, ndim)
+    ax = axis_tuple(axis, ndim)
     matrix = (ax is None and ndim == 2 and ord is not None) or (ax is not None and len(ax) == 2)
     if matrix:
         if ord not in (None, "fro"):
@@ -183,6 +208,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return np.max(np.abs(x), axis=ax, keepdims=keepdims)
     if ord == -np.inf:
         return np.min(np.abs(x), axis=ax, keepdims=keepdims)
+    if ord == 0:  # the number of nonzero entries: piecewise constant
+        return np.sum(base_value(x) != 0, axis=ax, keepdims=keepdims).astype(float)
     if isinstance(ord, str):
         raise ValueError(f"invalid norm order {ord!r} for vectors")
     return np.sum(np.abs(x) ** ord, axis=ax, keepdims=keepdims) ** (1.0 / ord)

@@ -13,7 +13,8 @@ import functools
 
 import numpy as np
 
-import autodiff as ad
+from .. import _tracer as ad
+from .._registry import library_primitive
 
 # ------------------------------------------------------------------------------------
 # boundary modes
@@ -83,7 +84,7 @@ def _pad_indices(n: int, before: int, after: int, rule: str):
     return _extend_index(np.arange(-before, n + after), n, rule)
 
 
-@ad.primitive
+@library_primitive
 def _pad(x, *, widths: tuple, rule: str, cval: float = 0.0):
     """Extend the trailing ``len(widths)`` axes of ``x`` by a boundary rule."""
     out = np.asarray(x)
@@ -112,7 +113,7 @@ def _fold_matrix(n: int, before: int, after: int, rule: str):
     return scipy.sparse.csr_matrix((np.ones(idx.size), (idx, cols)), shape=(n, n + before + after))
 
 
-@ad.primitive
+@library_primitive
 def _pad_adjoint(g, *, widths: tuple, rule: str, shape: tuple):
     """Adjoint of :func:`_pad`: fold the border back onto the pixels it copied."""
     out = np.asarray(g, dtype=np.result_type(g, np.float64))

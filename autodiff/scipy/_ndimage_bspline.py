@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-import autodiff as ad
-
+from .. import _tracer as ad
+from .._registry import library_primitive
 from ._ndimage_boundary import _INTERP_MODES, _extend_index
 
 # ------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def _interp_many(values, coords, order: int, mode: str, cval: float, derivs: Seq
     return result
 
 
-@ad.primitive
+@library_primitive
 def _interp(values, coords, *, order: int, mode: str, cval: float, deriv: tuple):
     """Interpolate (or differentiate the interpolant of) spline coefficients.
 
@@ -168,7 +168,7 @@ def _interp(values, coords, *, order: int, mode: str, cval: float, deriv: tuple)
     return _interp_many(values, coords, order, mode, cval, [deriv])[0]
 
 
-@ad.primitive
+@library_primitive
 def _interp_grad(values, coords, *, order: int, mode: str, cval: float, deriv: tuple):
     """Gradient (w.r.t. the coordinates) of ``_interp``: shape ``batch + (ndim,) + points``."""
     nd = np.shape(coords)[0]
@@ -176,7 +176,7 @@ def _interp_grad(values, coords, *, order: int, mode: str, cval: float, deriv: t
     return np.stack(parts, axis=np.ndim(values) - nd)
 
 
-@ad.primitive
+@library_primitive
 def _interp_adjoint(g, coords, *, shape: tuple, order: int, mode: str, deriv: tuple):
     """Adjoint of ``values -> _interp(values, coords)``: scatter-add with np.bincount."""
     g = np.asarray(g)

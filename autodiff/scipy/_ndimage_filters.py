@@ -13,8 +13,8 @@ import numpy as np
 import scipy.ndimage as ndi
 import scipy.signal
 
-import autodiff as ad
-
+from .. import _tracer as ad
+from .._registry import library_primitive
 from ._ndimage_boundary import _FILTER_MODES, _check_mode, _pad, _pad_adjoint
 
 # ------------------------------------------------------------------------------------
@@ -26,7 +26,7 @@ def _flip(w):
     return w[(slice(None, None, -1),) * w.ndim]
 
 
-@ad.primitive
+@library_primitive
 def _correlate_valid(a, w):
     """``out[i] = sum_j w[j] a[..., i + j]`` over the trailing ``w.ndim`` axes of ``a``."""
     a = np.asarray(a)
@@ -89,7 +89,7 @@ def _origins(origin, nd) -> tuple:
 # ------------------------------------------------------------------------------------
 
 
-@ad.primitive
+@library_primitive
 def correlate(input, weights, *, mode: str = "reflect", cval: float = 0.0, origin=0):
     r"""Multidimensional correlation, differentiable in ``input`` and ``weights``.
 
@@ -270,7 +270,7 @@ def _gaussian_adjoint(g, passes, rule, shape):
     return g
 
 
-@ad.primitive
+@library_primitive
 def gaussian_filter(input, sigma, *, order=0, mode: str = "reflect", cval: float = 0.0,
                     truncate: float = 4.0, radius=None):
     r"""Gaussian filter (or Gaussian derivative), differentiable in ``input``.

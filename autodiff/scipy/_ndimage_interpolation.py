@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.ndimage as ndi
 
-import autodiff as ad
-
+from .. import _tracer as ad
+from .._registry import library_primitive
 from ._ndimage_boundary import _INTERP_MODES, _check_mode, _pad_adjoint
 from ._ndimage_bspline import _interp, _interp_adjoint, _interp_jvp_coords, _interp_vjp_coords
 from ._ndimage_prefilter import _NPAD, _PREPAD, _prefilter, _spline_filter_adjoint
@@ -31,7 +31,7 @@ def _check_interp(order: int, mode: str, what: str):
     _check_mode(mode, _INTERP_MODES, what)
 
 
-@ad.primitive
+@library_primitive
 def map_coordinates(input, coordinates, *, order: int = 3, mode: str = "constant",
                     cval: float = 0.0, prefilter: bool = True):
     r"""Interpolate ``input`` at ``coordinates``, differentiable in both.
@@ -158,7 +158,7 @@ def _zoom_grid(in_shape: tuple, zoom, grid_mode: bool) -> np.ndarray:
     return np.stack(np.meshgrid(*axes, indexing="ij"))
 
 
-@ad.primitive
+@library_primitive
 def zoom(input, zoom, *, order: int = 3, mode: str = "constant", cval: float = 0.0,
          prefilter: bool = True, grid_mode: bool = False):
     """Zoom an array by spline interpolation, differentiable in ``input``.

@@ -12,8 +12,8 @@ import functools
 import numpy as np
 import scipy.ndimage as ndi
 
-import autodiff as ad
-
+from .. import _tracer as ad
+from .._registry import library_primitive
 from ._ndimage_boundary import _pad
 
 # ------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def _spline_matrix(n: int, order: int, mode: str) -> np.ndarray:
     return ndi.spline_filter1d(np.eye(n), order=order, axis=0, mode=mode)
 
 
-@ad.primitive
+@library_primitive
 def _spline_filter(x, *, order: int, mode: str, ndim: int):
     out = np.asarray(x, dtype=np.float64)
     for axis in range(out.ndim - ndim, out.ndim):
@@ -40,7 +40,7 @@ def _spline_filter(x, *, order: int, mode: str, ndim: int):
     return out
 
 
-@ad.primitive
+@library_primitive
 def _spline_filter_adjoint(g, *, order: int, mode: str, ndim: int):
     out = np.asarray(g, dtype=np.float64)
     for axis in range(out.ndim - ndim, out.ndim):

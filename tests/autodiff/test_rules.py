@@ -26,59 +26,17 @@ import autodiff as ad
 import autodiff.numpy as anp
 import autodiff.scipy.ndimage as adi
 import autodiff.scipy.special as asp
+from autodiff._registry import PRIMITIVES
 from autodiff._reverse import ReverseTrace
 from autodiff._tracer import new_level
 from autodiff.scipy import _ndimage_boundary, _ndimage_bspline, _ndimage_filters, _ndimage_prefilter
 
-#: The modules whose primitives make up the rule table.
-CORE_MODULES = (
-    "autodiff",
-    "autodiff._tracer",
-    "autodiff._forward",
-    "autodiff._reverse",
-    "autodiff._transforms",
-    "autodiff._pytree",
-    "autodiff._trace_table",
-    "autodiff._debug",
-    "autodiff.numerical",
-    "autodiff.numpy",
-    "autodiff.numpy._elementwise",
-    "autodiff.numpy._reductions",
-    "autodiff.numpy._shape",
-    "autodiff.numpy._products",
-    "autodiff.numpy._functions",
-    "autodiff.numpy._dispatch",
-    "autodiff.numpy._helpers",
-    "autodiff.numpy.linalg",
-    "autodiff.scipy.special",
-    "autodiff.scipy.sparse",
-    "autodiff.scipy.ndimage",
-    "autodiff.scipy._ndimage_boundary",
-    "autodiff.scipy._ndimage_filters",
-    "autodiff.scipy._ndimage_prefilter",
-    "autodiff.scipy._ndimage_bspline",
-    "autodiff.scipy._ndimage_interpolation",
-)
-
 
 def discover_primitives() -> dict[str, ad.Primitive]:
-    """``name -> primitive`` for every Primitive in the globals of ``CORE_MODULES``."""
-    found: dict[int, ad.Primitive] = {}
-    where: dict[int, str] = {}
-    for module_name in CORE_MODULES:
-        module = importlib.import_module(module_name)
-        for attr, value in vars(module).items():
-            if isinstance(value, ad.Primitive) and id(value) not in found:
-                found[id(value)] = value
-                where[id(value)] = f"{module_name}.{attr}"
-    by_name: dict[str, ad.Primitive] = {}
-    for key, prim in found.items():
-        if prim.name in by_name:
-            raise AssertionError(
-                f"two primitives are both named {prim.name!r} ({where[key]} and another); give "
-                "them distinct names so the rule table can tell them apart")
-        by_name[prim.name] = prim
-    return by_name
+    """``name -> primitive`` for every library primitive, read from the registry."""
+    import autodiff.scipy.ndimage  # noqa: F401  (imported lazily by autodiff.scipy)
+
+    return dict(PRIMITIVES)
 
 
 # --- example inputs ----------------------------------------------------------------
@@ -492,6 +450,26 @@ CASES = {
                            grid_mode=True), (normal(4, 5),)),
 }
 
+def _family_cases() -> dict:
+    """Cases of other rule families, one ``rule_cases_<family>.py`` module each (a dict
+    ``CASES`` in the same format), so families can be added without editing this file."""
+    import pathlib
+    import sys
+
+    here = pathlib.Path(__file__).parent
+    sys.path.insert(0, str(here))
+    found = {}
+    for path in sorted(here.glob("rule_cases_*.py")):
+        module = importlib.import_module(path.stem)
+        clash = set(found) & set(module.CASES) | set(CASES) & set(module.CASES)
+        assert not clash, f"{path.name}: rule cases defined twice: {sorted(clash)}"
+        found.update(module.CASES)
+    return found
+
+
+CASES.update(_family_cases())
+
+
 # np.pad modes whose values are statistics or ramps, not copies of input entries.
 PAD_STATISTIC_MODES = ("linear_ramp", "maximum", "minimum", "mean", "median")
 
@@ -511,7 +489,7 @@ def primitives_applied(f, args) -> set:
     """Primitives recorded on the reverse-mode tape when evaluating ``f(*args)``."""
     trace = ReverseTrace(new_level())
     f(*[trace.new_input(np.asarray(a, dtype=float)) for a in args])
-    return {record[0] for record in trace.tape if record[0] is not None}
+    return {record.prim for record in trace.tape if record.prim is not None}
 
 
 @pytest.mark.parametrize("key", sorted(CASES))

@@ -592,7 +592,8 @@ def test_check_grads_accepts_correct_rules_on_pytrees():
 
 
 # --- docstring examples --------------------------------------------------------------------
-DOC_MODULES = ["autodiff", "autodiff._tracer", "autodiff._transforms", "autodiff._trace_table",
+DOC_MODULES = ["autodiff", "autodiff._tracer", "autodiff._reverse_transforms",
+               "autodiff._forward_transforms", "autodiff._checkpoint", "autodiff._trace_table",
                "autodiff._debug", "autodiff.numerical", "autodiff.numpy"]
 @pytest.mark.parametrize("name", DOC_MODULES)
 def test_docstring_examples(name):

@@ -86,6 +86,51 @@ def test_tsv_and_folder_loaders(tmp_path):
     assert load_lines(lines) == ["one", "two"]
 
 
+SMS = [("ham", "See you at noon then"), ("spam", "WIN a free prize today"),
+       ("ham", "Running late, start without me"), ("spam", "Claim your reward now"),
+       ("ham", "Can you buy milk on the way"), ("spam", "You have been selected, call now"),
+       ("ham", "The meeting moved to five")]
+
+
+def write_rows(path, rows, first=None):
+    lines = ([first] if first else []) + [f"{a}\t{b}" for a, b in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("first", ["label\ttext", "v1\tv2", "Category\tMessage",
+                                   "class\tdocument"])
+def test_tsv_header_line_is_not_a_class(tmp_path, first):
+    path = write_rows(tmp_path / "sms.tsv", SMS, first)
+    texts, labels = load_tsv(path)
+    assert sorted(set(labels)) == ["ham", "spam"]
+    assert texts == [text for _, text in SMS]
+    # Forced either way.
+    assert load_tsv(path, header=False)[1][0] == first.split("\t")[0]
+    no_header = write_rows(tmp_path / "plain.tsv", SMS)
+    assert load_tsv(no_header, header=True)[0] == texts[1:]
+
+
+def test_tsv_first_line_kept_when_it_is_data(tmp_path):
+    # One-word cells, but the label recurs below: data, not a header.
+    rows = [("spam", "text")] + SMS
+    assert load_tsv(write_rows(tmp_path / "a.tsv", rows))[1][0] == "spam"
+    rows = [("sports", "Goal!")] + [("sports", "A late winner"), ("weather", "Rain again")]
+    assert len(load_tsv(write_rows(tmp_path / "b.tsv", rows))[0]) == 3
+
+
+def test_swapped_columns_give_a_clear_error(tmp_path):
+    path = write_rows(tmp_path / "swapped.tsv", [(text, label) for label, text in SMS],
+                      first="text\tlabel")
+    with pytest.raises(ValueError, match=r"columns look swapped.*--columns text-label"):
+        load_tsv(path)
+    texts, labels = load_tsv(path, columns="text-label")
+    assert sorted(set(labels)) == ["ham", "spam"] and len(texts) == len(SMS)
+    assert load_dataset(path, columns="text-label") == (texts, labels)
+    with pytest.raises(ValueError, match="columns must be"):
+        load_tsv(path, columns="both")
+
+
 @pytest.mark.parametrize("content, match", [
     ("ham\thello\nno tab here\n", "line 2: expected 'label<TAB>text'"),
     ("ham\t   \n", "line 1: empty text"),
@@ -160,12 +205,16 @@ def test_save_load_round_trip(tmp_path, corpus, vectorizer):
 
 
 @pytest.mark.parametrize("labels", [[3, 1, 2, 1, 3, 2], [True, False, True, False, True, True],
-                                    [0.5, 1.5, 0.5, 1.5, 0.5, 1.5]])
+                                    [0.0, 2.0, 0.0, 2.0, 0.0, 2.0]])
 def test_round_trip_keeps_label_types(tmp_path, labels):
     texts = ["rain again", "goal scored", "oven on", "goal again", "rain today", "oven hot"]
-    model = TextClassifier(CountVectorizer()).fit(texts, labels)
+    weights = {labels[0]: 2.0, labels[1]: 0.5}
+    classifier = LogisticRegression(C=3.0, class_weight=weights, penalty=None, max_iter=500)
+    model = TextClassifier(CountVectorizer(stop_words="english"), classifier).fit(texts, labels)
     loaded = TextClassifier.load(model.save(tmp_path / "m"))
     assert loaded.classes_.dtype == model.classes_.dtype
+    assert loaded.classifier.get_params() == classifier.get_params()
+    assert loaded.vectorizer.get_params() == model.vectorizer.get_params()
     np.testing.assert_array_equal(loaded.predict(texts), model.predict(texts))
 
 
@@ -215,3 +264,13 @@ def test_pipeline_errors(corpus):
         model.predict("just one string")
     with pytest.raises(RuntimeError, match="not fitted"):
         TextClassifier().save("never-written")
+
+
+def test_save_onto_a_file_is_a_clear_error(tmp_path, corpus):
+    texts, labels = corpus
+    model = TextClassifier().fit(texts[:60], labels[:60])
+    occupied = tmp_path / "model"
+    occupied.write_text("not a model", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="is an existing file, and a model is a folder"):
+        model.save(occupied)
+    assert occupied.read_text(encoding="utf-8") == "not a model"

@@ -12,6 +12,7 @@ and the commands run from a temporary folder, so no ``applications/`` folder is 
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -44,12 +45,25 @@ def test_core_imports_no_application_dependency():
     assert proc.stdout.strip() == "[]"
 
 
+def _absolute_application_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [f"{path.relative_to(ROOT)}:{node.lineno}" for name in names
+                  if name == "applications" or name.startswith("applications.")]
+    return found
+
+
 def test_applications_import_one_another_relatively():
     # `applications` installs as `autodiff_apps`: an absolute `applications.` import
     # inside it would break the installed package.
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "applications").rglob("*.py")
-                 if "from applications" in p.read_text(encoding="utf-8")
-                 or "import applications" in p.read_text(encoding="utf-8")]
+    offenders = [hit for path in sorted((ROOT / "applications").rglob("*.py"))
+                 for hit in _absolute_application_imports(path)]
     assert offenders == []
 
 

@@ -5,20 +5,13 @@
 ``denoise`` minimises ``1/2 ||u - f||^2 + weight * R(u)`` for any regulariser ``R`` written
 with NumPy, with gradients from :mod:`autodiff`; ``denoise_huber`` and ``denoise_tikhonov``
 are two such regularisers.  ``python -m applications.denoising --help`` runs the CLI.
+
+Names are imported on first use (so that the command line's ``--help`` is instant).
 """
 
-from ._metrics import WEIGHT_RULES, default_weight, estimate_noise, psnr, ssim
-from ._result import DenoiseResult
-from ._tv import TV_METHODS, denoise_tv, tv_energy
-from ._variational import (
-    denoise,
-    denoise_huber,
-    denoise_tikhonov,
-    forward_differences,
-    huber_tv,
-    smoothed_tv,
-    tikhonov,
-)
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
 
 __all__ = [
     "denoise_tv", "tv_energy", "TV_METHODS",
@@ -27,3 +20,25 @@ __all__ = [
     "DenoiseResult",
     "psnr", "ssim", "estimate_noise", "default_weight", "WEIGHT_RULES",
 ]
+
+__getattr__, __dir__ = attach(__name__, {
+    "._metrics": ["WEIGHT_RULES", "default_weight", "estimate_noise", "psnr", "ssim"],
+    "._result": ["DenoiseResult"],
+    "._tv": ["TV_METHODS", "denoise_tv", "tv_energy"],
+    "._variational": ["denoise", "denoise_huber", "denoise_tikhonov", "forward_differences",
+                      "huber_tv", "smoothed_tv", "tikhonov"],
+})
+
+if TYPE_CHECKING:  # for type checkers and linters; at run time __getattr__ imports these
+    from ._metrics import WEIGHT_RULES, default_weight, estimate_noise, psnr, ssim
+    from ._result import DenoiseResult
+    from ._tv import TV_METHODS, denoise_tv, tv_energy
+    from ._variational import (
+        denoise,
+        denoise_huber,
+        denoise_tikhonov,
+        forward_differences,
+        huber_tv,
+        smoothed_tv,
+        tikhonov,
+    )

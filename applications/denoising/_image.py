@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-import numpy as np
-from skimage.util import img_as_float
+import warnings
 
-__all__ = ["as_float_image", "spatial_axes", "check_weight"]
+import numpy as np
+
+__all__ = ["as_float_image", "spatial_axes", "check_weight", "check_float_range",
+           "FLOAT_RANGE"]
+
+#: Float images are expected in [0, 1] (weights and noise levels are in those units); a
+#: noisy image goes a little outside, so only data whose bulk lies beyond this is flagged.
+FLOAT_RANGE = (-1.0, 2.0)
 
 
 def as_float_image(image: object) -> np.ndarray:
     """Return ``image`` as a C-contiguous float32/float64 array (a new array, never a view).
 
     Integer and boolean images are converted like :func:`skimage.util.img_as_float`
-    (``uint8`` 255 -> 1.0), float16 becomes float32, float32 and float64 are kept.
+    (``uint8`` 255 -> 1.0, ``uint16`` 65535 -> 1.0), float16 becomes float32, float32 and
+    float64 are kept.
+
+    Warns (``UserWarning``) when float data lie far outside [0, 1] (for example [0, 255]:
+    a weight meant for [0, 1] then does almost nothing and the result, shown as an image,
+    is white), and when an integer image uses so little of its dtype's range that the
+    rescaled image is almost black (values 0..255 stored as ``int64``).
 
     Raises
     ------
@@ -32,13 +44,52 @@ def as_float_image(image: object) -> np.ndarray:
         dtype = np.float32 if arr.dtype.itemsize <= 4 else np.float64
         out = np.array(arr, dtype=dtype, order="C", copy=True)
     else:
+        from skimage.util import img_as_float  # imported here: keeps the CLI's --help fast
+
+        _check_integer_range(arr)
         out = np.ascontiguousarray(img_as_float(arr), dtype=np.float64)
         if out is arr or np.shares_memory(out, arr):
             out = out.copy()
     if not np.isfinite(out).all():
         bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
         raise ValueError(f"image contains {bad} NaN or infinite pixel(s)")
+    if arr.dtype.kind == "f":
+        problem = check_float_range(out)
+        if problem:
+            warnings.warn(problem, UserWarning, stacklevel=3)
     return out
+
+
+def check_float_range(image: np.ndarray) -> str | None:
+    """Why a float image is not on the [0, 1] scale, or None when it is.
+
+    The 0.5 and 99.5 percentiles must lie in :data:`FLOAT_RANGE`: noise may push pixels a
+    little outside [0, 1], data on a [0, 255] or [0, 65535] scale cannot hide.
+    """
+    values = np.asarray(image)
+    if values.size == 0:
+        return None
+    low, high = np.percentile(values, [0.5, 99.5])
+    if FLOAT_RANGE[0] <= low and high <= FLOAT_RANGE[1]:
+        return None
+    lo, hi = float(np.min(values)), float(np.max(values))
+    hint = (f" (divide by {255 if hi <= 255 else 65535}?)" if 2 < hi <= 65535 and lo >= -1
+            else "")
+    return (f"float image values span [{lo:.4g}, {hi:.4g}], but float images are expected "
+            f"in [0, 1]{hint}: weights and noise levels are on that scale, so a weight "
+            "meant for [0, 1] barely changes the image")
+
+
+def _check_integer_range(arr: np.ndarray) -> None:
+    if arr.dtype.kind not in "iu" or arr.dtype.itemsize == 1:
+        return
+    top = int(np.max(arr))
+    if 0 < top <= 255:
+        scale = np.iinfo(arr.dtype).max
+        warnings.warn(f"{arr.dtype} image with values at most {top}: integer images are "
+                      f"rescaled by their dtype's range (divided by {scale}), so this one "
+                      "becomes almost black and noise-free; convert it to uint8, or to "
+                      "floats in [0, 1]", UserWarning, stacklevel=4)
 
 
 def spatial_axes(ndim: int, channel_axis: int | None) -> tuple[tuple[int, ...], int | None]:

@@ -11,6 +11,7 @@ differentiation.  Huber-TV, Tikhonov and the smoothed TV used by ``denoise_tv(me
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -133,6 +134,12 @@ def denoise(image: np.ndarray, regularizer: Callable[[np.ndarray], float],
     ndarray or DenoiseResult
         The minimiser (float32/float64, shape of ``image``), or the result object.
 
+    Warns
+    -----
+    UserWarning
+        When the solver stops before its tolerance is met (budget spent, failed line
+        search...): the last iterate is returned, with ``success=False`` in the result.
+
     Examples
     --------
     >>> import numpy as np
@@ -166,6 +173,13 @@ def denoise(image: np.ndarray, regularizer: Callable[[np.ndarray], float],
     res = minimize(energy, f, method=method, bounds=bounds, tol=tol, maxiter=max_iter,
                    progress=progress, options=options)
     u = np.asarray(res.x, dtype=f.dtype).reshape(f.shape)
+    if not res.success:  # never end short silently (the image alone carries no flag)
+        reason = str(res.message).rstrip(".")
+        warnings.warn(f"denoise did not converge ({method}): {reason} after {res.nit} "
+                      "iterations; the returned image is the last iterate (success=False "
+                      "with return_info=True).  Non-smooth regularisers (abs, max, plain "
+                      "TV) slow gradient solvers: smooth them (huber_tv, smoothed_tv), or "
+                      "raise max_iter / tol", UserWarning, stacklevel=2)
     if not return_info:
         return u
     jac = getattr(res, "jac", None)

@@ -71,8 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("data", nargs="?", default=None,
                        help="TSV file of 'label<TAB>text' lines, or a folder with one "
-                            "subfolder per class (default: the bundled corpus, "
-                            "datasets/text/corpus.tsv)")
+                            "subfolder per class (default: the bundled corpus)")
     train.add_argument("--out", type=Path, default=DEFAULT_OUT,
                        help="output folder of the model")
     _add_overwrite(train)
@@ -245,7 +244,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ._pipeline import TextClassifier
 
     texts, labels = load_dataset(data, columns=args.columns)
-    source = args.data or "bundled corpus (datasets/text/corpus.tsv)"
+    source = args.data or "the bundled corpus"
     train_x, test_x, train_y, test_y = train_test_split(
         texts, labels, test_size=args.test_size, seed=args.seed)
     progress = sys.stderr.isatty() if args.progress is None else args.progress

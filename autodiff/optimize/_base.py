@@ -22,6 +22,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from ._progress import progress_bar
+
 __all__ = ["STATUS", "Status", "Objective", "Box", "Method", "LoopOptions", "run",
            "split_options", "BudgetExhausted"]
 
@@ -206,9 +208,7 @@ def run(method: Method, objective: Objective, x0: np.ndarray, hyper: Any, loop: 
     history["step_size"].append(0.0)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=maxiter, desc=desc or "minimize", leave=False)
+        bar = progress_bar(maxiter, desc or "minimize")
     status = Status.GTOL if gnorm <= loop.gtol else None
     nit = 0
     limit = f0 + loop.divergence * (1.0 + abs(f0))

@@ -16,6 +16,7 @@ from scipy.optimize import Bounds, OptimizeResult
 
 from ._base import projected_grad_norm
 from ._problem import make_box
+from ._progress import progress_bar
 
 __all__ = ["ValueGradCache", "minimize_with_scipy"]
 
@@ -103,9 +104,7 @@ def minimize_with_scipy(problem, method: str | Callable, *, bounds: Any, tol: fl
     last_finite: list = [None]  # (x, f) of the last iterate with a finite energy
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=maxiter, desc=str(method), leave=False)
+        bar = progress_bar(maxiter, str(method))
 
     def record(intermediate_result: Any) -> None:
         res = intermediate_result

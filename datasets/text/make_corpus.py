@@ -9,8 +9,10 @@ classes of a pair share the same bridge sentences, and about 15% of the texts ar
 bridge sentence alone, so no single word separates the classes and a linear model on
 TF-IDF features scores about 92-97% on held-out texts rather than 100%.
 
-Run ``python datasets/text/make_corpus.py`` to rewrite ``corpus.tsv`` next to this
-file; the seed is fixed, so the output is byte-identical from run to run.
+Run ``python datasets/text/make_corpus.py`` to rewrite the packaged copy,
+``applications/text_classification/data/corpus.tsv`` (shipped as package data and read
+with :mod:`importlib.resources`); the seed is fixed, so the output is byte-identical from
+run to run.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import random
 from pathlib import Path
 
 SEED = 20261126
+#: Where the corpus lives: package data of the text application.
+PACKAGED = (Path(__file__).resolve().parents[2] / "applications" / "text_classification"
+            / "data" / "corpus.tsv")
 PER_CLASS = 100
 
 PEOPLE = [
@@ -285,7 +290,7 @@ def make_corpus(per_class: int = PER_CLASS, seed: int = SEED) -> list[tuple[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("corpus.tsv"))
+    parser.add_argument("--out", type=Path, default=PACKAGED)
     parser.add_argument("--per-class", type=int, default=PER_CLASS)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()

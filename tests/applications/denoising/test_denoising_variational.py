@@ -134,3 +134,25 @@ def test_denoise_errors():
         denoise_huber(f, 0.1, delta=0.0)
     with pytest.raises(ValueError, match="weight"):
         denoise_tikhonov(f, -2.0)
+
+
+def test_denoise_warns_when_it_ends_short():
+    # A non-smooth regulariser with a tiny budget: the result is returned, never silently.
+    noisy = np.random.default_rng(0).random((16, 16))
+    l1 = lambda u: np.sum(np.abs(np.diff(u, axis=0)))  # noqa: E731
+    with pytest.warns(UserWarning, match="did not converge.*max_iter"):
+        res = denoise(noisy, l1, 0.1, max_iter=3, return_info=True)
+    assert not res.success and res.image.shape == noisy.shape
+
+
+@pytest.mark.parametrize("scale", [255.0, 65535.0])
+def test_float_image_far_outside_unit_range_warns(scale):
+    noisy = scale * np.random.default_rng(0).random((16, 16))
+    with pytest.warns(UserWarning, match=r"expected in \[0, 1\]"):
+        denoise_tikhonov(noisy, 0.1)
+
+
+def test_integer_image_using_a_sliver_of_its_dtype_warns():
+    img = (np.random.default_rng(0).random((16, 16)) * 255).astype(np.int64)
+    with pytest.warns(UserWarning, match="rescaled by their dtype"):
+        denoise_tikhonov(img, 0.1)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._dask import dask_dispatch
 from ._finite_diff import Grid
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
@@ -236,6 +237,7 @@ _DUAL_SOLVERS: dict[str, Callable] = {"fista": _solve_fista, "chambolle": _solve
 TV_METHODS = ("fista", "chambolle", "lbfgs", "newton-cg")
 
 
+@dask_dispatch("applications.denoising._dask:denoise_tv_dask")  # dask array in -> lazy out
 def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | None = None,
                eps: float = 1e-3, method: str = "fista", tol: float = 5e-3,
                max_iter: int = 500, progress: bool = False,

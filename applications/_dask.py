@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "DaskInputError", "TileError", "dask_dispatch", "import_dask_array", "is_dask_array",
-    "is_dask_bag", "check_image", "map_image_solver", "spatial_depth", "store_npy",
-    "store_zarr",
+    "DaskInputError", "TileError", "check_image", "dask_dispatch", "dask_method",
+    "import_dask_array", "is_dask_array", "is_dask_bag", "is_document_chunks",
+    "map_image_solver", "spatial_depth", "store_npy", "store_zarr",
 ]
 
 _INSTALL_HINT = "dask is not installed: pip install 'autodiff[dask]' (or dask[array,distributed])"
@@ -98,6 +98,49 @@ def dask_dispatch(target: str, dask_only: Sequence[str] = ("depth",)) -> Callabl
         return dispatch
 
     return decorate
+
+
+def dask_method(target: str, predicate: Callable[[Any], bool] | None = None) -> Callable:
+    """Decorate a method so that a dask argument (after ``self``) goes to ``target``.
+
+    Parameters
+    ----------
+    target : str
+        ``"package.module:function"`` called as ``function(self, data, *args, **kwargs)``;
+        imported on first use.
+    predicate : callable, optional
+        Which inputs take the dask path (default :func:`is_dask_array`).
+
+    Returns
+    -------
+    callable
+        The decorator.
+    """
+    module_name, _, name = target.partition(":")
+    test = is_dask_array if predicate is None else predicate
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def dispatch(self: Any, data: Any, *args: Any, **kwargs: Any) -> Any:
+            if test(data):
+                implementation = getattr(importlib.import_module(module_name), name)
+                return implementation(self, data, *args, **kwargs)
+            return method(self, data, *args, **kwargs)
+
+        return dispatch
+
+    return decorate
+
+
+def is_document_chunks(documents: object) -> bool:
+    """True for a ``dask.bag.Bag`` or a non-empty list/tuple of ``os.PathLike`` files.
+
+    Plain strings stay documents (a list of ``str`` is a list of texts, as always).
+    """
+    if is_dask_bag(documents):
+        return True
+    return (isinstance(documents, (list, tuple)) and len(documents) > 0
+            and all(isinstance(d, os.PathLike) for d in documents))
 
 
 # -- images ----------------------------------------------------------------------------------

@@ -33,7 +33,11 @@ from scipy.special import expit, softmax
 
 from autodiff.optimize import minimize
 
+from .._dask import dask_method
 from ._design import ConstantDesign
+
+#: Where dask arrays go: chunked fit, lazy predictions (``_dask.py`` beside this file).
+_DASK = "applications.text_classification._dask:"
 
 __all__ = ["HandDerivatives", "LogisticRegression", "binary_objective", "multinomial_objective"]
 
@@ -291,6 +295,7 @@ class LogisticRegression:
 
     # -- fitting ----------------------------------------------------------------------------
 
+    @dask_method(_DASK + "fit")
     def fit(self, X: Any, y: Sequence[Any]) -> LogisticRegression:
         """Fit the model to features ``X`` (n_samples, n_features) and labels ``y``.
 
@@ -385,6 +390,7 @@ class LogisticRegression:
         if not hasattr(self, "coef_"):
             raise RuntimeError("this LogisticRegression is not fitted yet; call fit first")
 
+    @dask_method(_DASK + "decision_function")
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores, shape (n_samples,) for two classes (positive: ``classes_[1]``), else
         (n_samples, n_classes)."""
@@ -393,6 +399,7 @@ class LogisticRegression:
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores[:, 0] if self.classes_.size == 2 else scores
 
+    @dask_method(_DASK + "predict_proba")
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
         scores = self.decision_function(X)
@@ -401,10 +408,12 @@ class LogisticRegression:
             return np.column_stack([1.0 - p, p])
         return softmax(scores, axis=1)
 
+    @dask_method(_DASK + "predict_log_proba")
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))
 
+    @dask_method(_DASK + "predict")
     def predict(self, X: Any) -> np.ndarray:
         """Most probable label of each sample, shape (n_samples,)."""
         scores = self.decision_function(X)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._dask import dask_method, is_document_chunks
 from ._hashing import murmurhash3_32
 from ._tokenize import DEFAULT_TOKEN_PATTERN, build_analyzer
 
@@ -504,6 +505,8 @@ class HashingVectorizer(_AnalyzerMixin):
         self._check_params()
         return self
 
+    @dask_method("applications.text_classification._dask:hashing_transform",
+                 is_document_chunks)  # dask bag / files in -> dask array of CSR chunks
     def transform(self, raw_documents: Iterable[str]) -> sp.csr_matrix:
         """Hashed feature matrix, shape (n_documents, n_features)."""
         self._check_params()

@@ -209,6 +209,21 @@ def spatial_depth(ndim: int, depth: int, channel_axis: int | None) -> dict[int, 
     return {a: (0 if a == channel else depth) for a in range(ndim)}
 
 
+def _merge_small_last_chunks(image: Any, depth: dict[int, int]) -> Any:
+    """Merge a last chunk thinner than the overlap into its neighbour (an image size that
+    is not a multiple of the chunk size); thin chunks elsewhere are left to the check."""
+    if any(math.isnan(c) for chunks in image.chunks for c in chunks):
+        return image
+    new_chunks = []
+    for axis, chunks in enumerate(image.chunks):
+        d = depth.get(axis, 0)
+        if len(chunks) > 1 and chunks[-1] < d:
+            chunks = chunks[:-2] + (chunks[-2] + chunks[-1],)
+        new_chunks.append(chunks)
+    new_chunks = tuple(new_chunks)
+    return image if new_chunks == image.chunks else image.rechunk(new_chunks)
+
+
 def map_image_solver(func: Callable[..., np.ndarray], image: Any, depth: int | dict, *,
                      channel_axis: int | None = None, dtype: Any = None,
                      **kwargs: Any) -> Any:
@@ -228,7 +243,8 @@ def map_image_solver(func: Callable[..., np.ndarray], image: Any, depth: int | d
     func : callable
         ``func(tile, **kwargs) -> ndarray`` of the tile's shape.
     image : dask.array.Array, shape (M, N[, ...][, C])
-        Float image.
+        Float image.  A last chunk thinner than ``depth`` along an axis is merged into
+        its neighbour; any other chunk must be at least ``depth`` pixels.
     depth : int or dict
         Overlap in pixels along every spatial axis (0 along ``channel_axis``), or a dict
         ``{axis: depth}``.
@@ -264,6 +280,7 @@ def map_image_solver(func: Callable[..., np.ndarray], image: Any, depth: int | d
         if not (isinstance(depth, (int, np.integer)) and depth >= 0):
             raise ValueError(f"depth must be a non-negative int, got {depth!r}")
         per_axis = spatial_depth(image.ndim, int(depth), channel_axis)
+    image = _merge_small_last_chunks(image, per_axis)
     check_image(image, per_axis)
     if channel_axis is not None:
         kwargs = {"channel_axis": channel_axis, **kwargs}

@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tol", type=float, default=None, help="tv: relative duality gap "
                         "(default 5e-3); others: gradient tolerance")
     parser.add_argument("--max-iter", type=int, default=None)
+    parser.add_argument("--chunks", help="tile size, e.g. 1000 or 1000,800: stream a large "
+                        ".npy/zarr IMAGE through dask to <stem>_denoised.npy/.zarr (needs dask)")
     parser.add_argument("--float64", action="store_true",
                         help="compute in float64 (default float32)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -155,6 +157,9 @@ def save_figure(path: Path, panels: list[tuple[str, np.ndarray]]) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.chunks is not None:  # large images: tiles through dask, streamed to disk
+        from ._dask_cli import run_chunked
+        return run_chunked(args, CliError)
     for name in ("weight", "sigma", "tol", "delta"):
         value = getattr(args, name)
         if value is not None and not (np.isfinite(value) and value >= 0):

@@ -54,8 +54,13 @@ _CHUNKED_SOLVERS = ("newton-cg", "lbfgs", "gd")
 def _as_block(block: Any) -> Any:
     """A chunk as float64 CSR (sparse) or a C-contiguous float64 array (dense)."""
     if sp.issparse(block):
-        return sp.csr_matrix(block, dtype=np.float64)
-    return np.ascontiguousarray(block, dtype=np.float64)
+        block = sp.csr_matrix(block, dtype=np.float64)
+        data = block.data
+    else:
+        block = data = np.ascontiguousarray(block, dtype=np.float64)
+    if not np.isfinite(data).all():
+        raise ValueError("a chunk of X contains NaN or infinity")
+    return block
 
 
 def _chunk_loss(params: dict, X: Any, target: np.ndarray) -> Any:

@@ -10,9 +10,12 @@ Each run is a separate process that reports its peak resident memory
 
 Logistic regression: a generated hashed text-like problem (Zipfian words hashed with signs
 into 2^18 columns, l2-normalised rows, D documents in 20 CSR chunks), Newton-CG at C=10,
-tol 1e-6: fit time in memory, chunked through dask (local threads, and a
-``dask.distributed`` LocalCluster with 2 workers), and dask-ml's LogisticRegression when
-installed.  Target: coefficients within 1e-6 (relative, max-norm) of the in-memory fit.
+tol 1e-10: fit time in memory, chunked through dask (local threads, and a
+``dask.distributed`` LocalCluster with 2 worker processes), and dask-ml's
+LogisticRegression when installed.  Target: coefficients within 1e-6 (relative, max-norm)
+of the in-memory fit.  (The coefficients are pinned down to 1e-6 only once the gradient is
+far below the penalty's curvature 1 / (C n); Newton-CG gets there in one or two more
+iterations than at tol 1e-6, where two correct fits may differ by 1e-4.)
 
 Run: ``python benchmarks/bench_scale.py`` (full size: 8000x8000, 1000x1000 chunks, 200k
 documents; minutes) or ``--small`` (what ``run_all.py`` runs).
@@ -199,9 +202,9 @@ def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
     meta = sp.csr_matrix((0, X.shape[1]))
     chunked = da.concatenate([da.from_delayed(dask.delayed(b), shape=b.shape, dtype=b.dtype,
                                               meta=meta) for b in blocks])
-    settings = {"C": 10.0, "tol": 1e-6}
+    settings = {"C": 10.0, "tol": 1e-10}
     print(f"\nLogistic regression: {n_docs} hashed documents x 2^18 columns "
-          f"({X.nnz} stored entries), {len(blocks)} CSR chunks, Newton-CG, C=10, tol 1e-6")
+          f"({X.nnz} stored entries), {len(blocks)} CSR chunks, Newton-CG, C=10, tol 1e-10")
     print("| fit | time (s) | x in-memory | iterations | coef rel. diff |")
     print("|---|---|---|---|---|")
     start = time.perf_counter()
@@ -232,7 +235,7 @@ def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
         print("| dask-ml | skipped: dask-ml not installed | | | |")
     else:  # different objective (penalised intercept): the difference is informative only
         row("dask-ml (admm)", lambda: DaskMLLogisticRegression(
-            C=10.0, tol=1e-6).fit(chunked, da.from_array(y, chunks=rows)))
+            C=10.0, tol=1e-10).fit(chunked, da.from_array(y, chunks=rows)))
 
 
 def main() -> None:

@@ -164,13 +164,19 @@ def bench_denoising(size: int, chunk: int) -> None:
 # -- logistic regression --------------------------------------------------------------------
 
 
-def hashed_problem(n_docs: int, n_features: int = 2**18, words_per_doc: int = 60,
-                   vocabulary: int = 500_000, seed: int = 0):
-    """Zipfian documents hashed (with signs) into ``n_features`` columns, l2 rows; labels
-    from a sparse linear rule with 10% label noise."""
+def hashed_chunk(index: int, n_docs: int, n_features: int = 2**18, words_per_doc: int = 60,
+                 vocabulary: int = 500_000):
+    """One chunk of a generated text-like problem: Zipfian documents hashed (with signs) into
+    ``n_features`` columns, l2-normalised rows; labels from a sparse linear rule over the
+    words (the same rule for every chunk) with 10% label noise.  Made where it is used (on
+    a worker for the chunked fits), as a chunk read from disk would be."""
     import scipy.sparse as sp
 
-    rng = np.random.default_rng(seed)
+    truth = np.zeros(vocabulary)
+    rule = np.random.default_rng(12345)
+    truth[rule.choice(np.arange(20, 20_000), size=400, replace=False)] = (
+        3 * rule.standard_normal(400))
+    rng = np.random.default_rng(index)
     words = np.minimum(rng.zipf(1.3, size=n_docs * words_per_doc), vocabulary) - 1
     hashed = (words.astype(np.int64) * 2654435761) % (2**32)
     columns = (hashed % n_features).astype(np.int32)
@@ -179,14 +185,14 @@ def hashed_problem(n_docs: int, n_features: int = 2**18, words_per_doc: int = 60
     X = sp.csr_matrix((signs, (rows, columns)), shape=(n_docs, n_features))
     X.sum_duplicates()
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    X = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ X
-    truth = np.zeros(vocabulary)
-    topical = rng.choice(np.arange(20, 20_000), size=400, replace=False)
-    truth[topical] = rng.standard_normal(400) * 3
-    word_scores = np.bincount(rows, weights=truth[words], minlength=n_docs)
-    y = (word_scores + rng.standard_normal(n_docs) > 0).astype(int)
-    flip = rng.random(n_docs) < 0.1
-    return X.tocsr(), np.where(flip, 1 - y, y)
+    X = (sp.diags(1.0 / np.maximum(norms, 1e-12)) @ X).tocsr()
+    scores = np.bincount(rows, weights=truth[words], minlength=n_docs)
+    y = (scores + rng.standard_normal(n_docs) > 0).astype(int)
+    return X, np.where(rng.random(n_docs) < 0.1, 1 - y, y)
+
+
+def _chunk_X(index: int, n_docs: int):
+    return hashed_chunk(index, n_docs)[0]
 
 
 def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
@@ -196,15 +202,19 @@ def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
 
     from applications.text_classification import LogisticRegression
 
-    X, y = hashed_problem(n_docs)
     rows = -(-n_docs // n_chunks)
-    blocks = [X[i:i + rows] for i in range(0, n_docs, rows)]
+    sizes = [min(rows, n_docs - start) for start in range(0, n_docs, rows)]
+    parts = [hashed_chunk(i, n) for i, n in enumerate(sizes)]
+    X = sp.vstack([p[0] for p in parts], format="csr")
+    y = np.concatenate([p[1] for p in parts])
+    del parts
     meta = sp.csr_matrix((0, X.shape[1]))
-    chunked = da.concatenate([da.from_delayed(dask.delayed(b), shape=b.shape, dtype=b.dtype,
-                                              meta=meta) for b in blocks])
+    chunked = da.concatenate([
+        da.from_delayed(dask.delayed(_chunk_X, pure=True)(i, n), shape=(n, X.shape[1]),
+                        dtype=np.float64, meta=meta) for i, n in enumerate(sizes)])
     settings = {"C": 10.0, "tol": 1e-10}
     print(f"\nLogistic regression: {n_docs} hashed documents x 2^18 columns "
-          f"({X.nnz} stored entries), {len(blocks)} CSR chunks, Newton-CG, C=10, tol 1e-10")
+          f"({X.nnz} stored entries), {len(sizes)} CSR chunks, Newton-CG, C=10, tol 1e-10")
     print("| fit | time (s) | x in-memory | iterations | coef rel. diff |")
     print("|---|---|---|---|---|")
     start = time.perf_counter()
@@ -227,7 +237,7 @@ def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster):
-        row("dask.distributed, 2 workers",
+        row("dask.distributed, 2 worker processes",
             lambda: LogisticRegression(**settings).fit(chunked, y))
     try:
         from dask_ml.linear_model import LogisticRegression as DaskMLLogisticRegression

@@ -118,6 +118,20 @@ def _accumulate(total: dict, columns: np.ndarray | None, part: dict | None) -> N
             total[k] += a
 
 
+def _share(value: Any) -> Any:
+    """``value`` as one task input shared by all chunks: scattered to every worker of an
+    active distributed client (not re-sent inside each graph), a delayed constant otherwise."""
+    from dask import delayed
+
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return delayed(value, traverse=False)
+    return client.scatter([value], broadcast=True, hash=False)[0]
+
+
 def _on_chunks(run: Any, tasks: list) -> list:
     """``run(*tasks)`` (``dask.compute`` / ``dask.persist``); a failure names the chunk step."""
     try:
@@ -147,7 +161,7 @@ class _ChunkedObjective:
     def fun(self, params: dict) -> tuple[float, dict]:
         from dask import delayed
 
-        shared = delayed(params, traverse=False)
+        shared = _share(params)
         parts = self._compute([delayed(_chunk_value_and_grad)(shared, c) for c in self.chunks])
         total = {k: np.zeros(np.shape(a)) for k, a in params.items()}
         for _, columns, grad in parts:
@@ -159,7 +173,7 @@ class _ChunkedObjective:
     def hessp(self, params: dict, v: dict) -> dict:
         from dask import delayed
 
-        shared, direction = delayed(params, traverse=False), delayed(v, traverse=False)
+        shared, direction = _share(params), _share(v)
         parts = self._compute([delayed(_chunk_hvp)(shared, direction, c) for c in self.chunks])
         total = {k: np.zeros(np.shape(a)) for k, a in v.items()}
         for columns, product in parts:
@@ -288,18 +302,26 @@ def fit(estimator: Any, X: Any, y: Sequence[Any]) -> Any:
 
 
 def _map_rows(estimator: Any, X: Any, method: str, per_class: bool, dtype: Any) -> Any:
+    import dask
+
     estimator._check_fitted()
     X = _check_dask_X(X, estimator.coef_.shape[1])
     function = getattr(type(estimator), method)
-    n_classes = estimator.classes_.size
-
-    def rows(block: Any) -> np.ndarray:
-        return function(estimator, block)
-
+    # The fitted model travels once per graph as a delayed constant, not inside each task,
+    # and without the solver's record (result_ holds copies of the coefficients).
+    light = object.__new__(type(estimator))
+    light.__dict__.update({k: v for k, v in vars(estimator).items() if k != "result_"})
+    model = dask.delayed(light, traverse=False)
     if per_class:
-        return X.map_blocks(rows, dtype=dtype, chunks=(X.chunks[0], (n_classes,)),
+        return X.map_blocks(_apply, function, model, dtype=dtype,
+                            chunks=(X.chunks[0], (estimator.classes_.size,)),
                             meta=np.empty((0, 0), dtype))
-    return X.map_blocks(rows, dtype=dtype, drop_axis=1, meta=np.empty((0,), dtype))
+    return X.map_blocks(_apply, function, model, dtype=dtype, drop_axis=1,
+                        meta=np.empty((0,), dtype))
+
+
+def _apply(block: Any, function: Any, estimator: Any) -> np.ndarray:
+    return function(estimator, block)
 
 
 def decision_function(estimator: Any, X: Any) -> Any:

@@ -7,6 +7,7 @@ with NumPy, with gradients from :mod:`autodiff`; ``denoise_huber`` and ``denoise
 are two such regularisers.  ``python -m applications.denoising --help`` runs the CLI.
 """
 
+from ._dask import FIXED_ITERATIONS, huber_depth, tikhonov_depth, tv_depth
 from ._metrics import WEIGHT_RULES, default_weight, estimate_noise, psnr, ssim
 from ._result import DenoiseResult
 from ._tv import TV_METHODS, denoise_tv, tv_energy
@@ -25,5 +26,6 @@ __all__ = [
     "denoise", "denoise_huber", "denoise_tikhonov",
     "forward_differences", "huber_tv", "tikhonov", "smoothed_tv",
     "DenoiseResult",
+    "FIXED_ITERATIONS", "tv_depth", "huber_depth", "tikhonov_depth",
     "psnr", "ssim", "estimate_noise", "default_weight", "WEIGHT_RULES",
 ]

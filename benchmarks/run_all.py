@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: Extra arguments per script: sizes that finish in a few minutes (each prints its full command).
+SCRIPT_ARGS = {"bench_scale.py": ["--small"]}
 
 
 def _stem(name: str) -> str:
@@ -67,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         title = f"=== {script.name} "
         print(f"\n{title}{'=' * max(3, 78 - len(title))}", flush=True)
         start = time.perf_counter()
-        code = subprocess.call([sys.executable, str(script)], env=env, cwd=HERE.parent)
+        code = subprocess.call([sys.executable, str(script), *SCRIPT_ARGS.get(script.name, [])],
+                               env=env, cwd=HERE.parent)
         elapsed = time.perf_counter() - start
         status = "ok" if code == 0 else f"FAILED (exit code {code})"
         print(f"--- {script.name}: {status} in {elapsed:.1f} s", flush=True)

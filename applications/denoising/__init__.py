@@ -18,10 +18,12 @@ __all__ = [
     "denoise", "denoise_huber", "denoise_tikhonov",
     "forward_differences", "huber_tv", "tikhonov", "smoothed_tv",
     "DenoiseResult",
+    "FIXED_ITERATIONS", "tv_depth", "huber_depth", "tikhonov_depth",
     "psnr", "ssim", "estimate_noise", "default_weight", "WEIGHT_RULES",
 ]
 
 __getattr__, __dir__ = attach(__name__, {
+    "._dask": ["FIXED_ITERATIONS", "huber_depth", "tikhonov_depth", "tv_depth"],
     "._metrics": ["WEIGHT_RULES", "default_weight", "estimate_noise", "psnr", "ssim"],
     "._result": ["DenoiseResult"],
     "._tv": ["TV_METHODS", "denoise_tv", "tv_energy"],
@@ -30,6 +32,7 @@ __getattr__, __dir__ = attach(__name__, {
 })
 
 if TYPE_CHECKING:  # for type checkers and linters; at run time __getattr__ imports these
+    from ._dask import FIXED_ITERATIONS, huber_depth, tikhonov_depth, tv_depth
     from ._metrics import WEIGHT_RULES, default_weight, estimate_noise, psnr, ssim
     from ._result import DenoiseResult
     from ._tv import TV_METHODS, denoise_tv, tv_energy

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 5e-3); others: gradient tolerance")
     parser.add_argument("--max-iter", type=int, default=None,
                         help="iteration budget (default: the solver's)")
+    parser.add_argument("--chunks", help="tile size, e.g. 1000 or 1000,800: stream a large "
+                        ".npy/zarr IMAGE through dask to <stem>_denoised.npy/.zarr (needs dask)")
     parser.add_argument("--float64", action="store_true",
                         help="compute in float64 (default float32)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -105,6 +107,9 @@ def _check_options(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.chunks is not None:  # large images: tiles through dask, streamed to disk
+        from ._dask_cli import run_chunked
+        return run_chunked(args, CliError)
     _check_options(args)
     sample = args.image is None
     stem = "camera" if sample else Path(args.image).stem

@@ -35,6 +35,7 @@ from .._tv._dual import DUAL_SOLVERS as _DUAL_SOLVERS
 from .._tv._dual import Check as _Check
 from .._tv._dual import Workspace as _Workspace
 from .._tv._grid import Grid
+from .._dask import dask_dispatch
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 
@@ -81,6 +82,7 @@ GREEDY_STEP = _dual.GREEDY_STEP
 TV_METHODS = ("fista", "chambolle", "lbfgs", "newton-cg")
 
 
+@dask_dispatch("applications.denoising._dask:denoise_tv_dask")  # dask array in -> lazy out
 def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | None = None,
                eps: float = 1e-3, method: str = "fista", tol: float = 5e-3,
                max_iter: int = 500, progress: bool = False,

@@ -19,6 +19,7 @@ import numpy as np
 from autodiff.optimize import METHODS, minimize
 
 from .._tv import Grid
+from .._dask import dask_dispatch
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 
@@ -189,6 +190,7 @@ def denoise(image: np.ndarray, regularizer: Callable[[np.ndarray], float],
                          message=str(res.message), method=str(method), grad_norm=grad_norm)
 
 
+@dask_dispatch("applications.denoising._dask:denoise_huber_dask")  # dask array in -> lazy out
 def denoise_huber(image: np.ndarray, weight: float = 0.1, *, delta: float = 0.01,
                   channel_axis: int | None = None, method: str = "lbfgs",
                   bounds: tuple | None = None, tol: float | None = None,
@@ -231,6 +233,7 @@ def denoise_huber(image: np.ndarray, weight: float = 0.1, *, delta: float = 0.01
                    return_info=return_info)
 
 
+@dask_dispatch("applications.denoising._dask:denoise_tikhonov_dask")  # dask array in -> lazy out
 def denoise_tikhonov(image: np.ndarray, weight: float = 1.0, *,
                      channel_axis: int | None = None, method: str = "lbfgs",
                      bounds: tuple | None = None, tol: float | None = None,

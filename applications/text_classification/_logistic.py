@@ -43,7 +43,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from autodiff.optimize import minimize
 
+from .._dask import dask_method
 from ._design import ConstantDesign
+
+#: Where dask arrays go: chunked fit, lazy predictions (``_dask.py`` beside this file).
+_DASK = "applications.text_classification._dask:"
 
 __all__ = ["HandDerivatives", "LogisticRegression", "binary_objective", "multinomial_objective"]
 
@@ -381,6 +385,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------------------
 
+    @dask_method(_DASK + "fit")
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
         """Fit the model to features ``X`` and labels ``y``; returns ``self``.
 
@@ -497,6 +502,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     # -- prediction -------------------------------------------------------------------------
 
+    @dask_method(_DASK + "decision_function")
     def decision_function(self, X: Any) -> np.ndarray:
         """Scores, shape (n_samples,) for two classes (positive: ``classes_[1]``), else
         (n_samples, n_classes)."""
@@ -505,6 +511,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores[:, 0] if self.classes_.size == 2 else scores
 
+    @dask_method(_DASK + "predict_proba")
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
         scores = self.decision_function(X)
@@ -513,10 +520,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return np.column_stack([1.0 - p, p])
         return softmax(scores, axis=1)
 
+    @dask_method(_DASK + "predict_log_proba")
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))
 
+    @dask_method(_DASK + "predict")
     def predict(self, X: Any) -> np.ndarray:
         """Most probable label of each sample, shape (n_samples,)."""
         scores = self.decision_function(X)

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._dask import dask_method, is_document_chunks
 from ._hashing import murmurhash3_32
 from ._tokenize import DEFAULT_TOKEN_PATTERN, build_analyzer
 
@@ -535,6 +536,8 @@ class HashingVectorizer(_AnalyzerMixin, TransformerMixin, BaseEstimator,
         self._check_params()
         return self
 
+    @dask_method("applications.text_classification._dask:hashing_transform",
+                 is_document_chunks)  # dask bag / files in -> dask array of CSR chunks
     def transform(self, raw_documents: Iterable[str]) -> sp.csr_matrix:
         """Hashed feature matrix, shape (n_documents, n_features)."""
         self._check_params()

@@ -12,7 +12,8 @@ implementation maps to it.
 import numpy as _np
 
 from .. import _registry
-from . import _elementwise, _reductions, _shape, _indexing, _products, linalg, _constants
+from . import _elementwise, _complex, _reductions, _shape, _indexing, _products, linalg, _constants
+from . import fft
 from ._constants import array, asarray, stop_gradient
 from ._indexing import index_add, index_update
 from ._reductions import logsumexp

@@ -54,7 +54,12 @@ def _batched_tangents(p_leaves, t_leaves, where):
     batched = []
     for p, t in zip(p_leaves, t_leaves):
         same_shape(t, p, where)
-        t = t if isinstance(t, Tracer) else np.asarray(t, dtype=_float_dtype(p))
+        if not isinstance(t, Tracer):
+            if np.iscomplexobj(t) and not np.iscomplexobj(base_value(p)):
+                raise TypeError(f"{where}: a complex tangent for a real input (dtype "
+                                f"{np.result_type(base_value(p))}); pass the input as "
+                                "complex, x.astype(complex), to move it off the real line")
+            t = np.asarray(t, dtype=_float_dtype(p))
         batched.append(np.reshape(t, (1,) + shape_of(t)))
     return batched
 

@@ -24,7 +24,7 @@ gradient :math:`2\,\partial L / \partial \bar z = \partial L/\partial x + i\,\pa
   ``t * f'(z)``: the real rules of :mod:`._elementwise` hold unchanged.  Only
   non-holomorphic functions need their own rules: ``conj`` (VJP ``conj(g)``),
   ``real`` (``g``), ``imag`` (``-1j * g``), ``abs`` (``g * conj(z) / |z|``) and
-  ``angle`` (``-1j * g * conj(z) / |z|**2``).
+  ``angle`` (``-1j * g * conj(z) / |z|**2``); ``sign(z) = z / |z|`` is composed.
 * A real operand that meets a complex value (``x * 1j``, ``np.fft.fft(x)``) gets
   the real part of its cotangent (:func:`autodiff._tracer.real_cotangents`).
 * ``ad.grad(f, holomorphic=True)(z)`` of a holomorphic ``f`` is ``f'(z)``; a
@@ -96,6 +96,16 @@ def angle(z, deg=False):
         return np.angle(base_value(z), deg=deg)
     out = angle_p(z)
     return out * (180.0 / np.pi) if deg else out
+
+
+@implements(np.sign)
+def sign(x):
+    """``sign`` is piecewise constant on real values; on complex ones it is ``z / |z|``
+    (0 at 0), which moves with ``z``."""
+    if not is_complex(x):
+        return np.sign(base_value(x))
+    r = np.abs(x)
+    return x / np.where(r == 0, 1.0, r)
 
 
 Tracer.real = property(real)

@@ -290,7 +290,7 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
 
 # Piecewise constant (or boolean) ufuncs: derivative zero.
 implements_constant(
-    np.sign, np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.signbit,
+    np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.signbit,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
     np.isfinite, np.isinf, np.isnan, np.heaviside, np.spacing, np.nextafter,
@@ -299,7 +299,7 @@ implements_constant(
 
 
 # --- operators --------------------------------------------------------------------
-_DENSE = frozenset((float, int, np.float64, np.float32, np.ndarray))
+_DENSE = frozenset((float, int, complex, np.float64, np.float32, np.complex128, np.ndarray))
 
 
 def _refuse_sparse(other, name: str) -> None:

@@ -99,3 +99,4 @@ CASES = {
     "roll[complex]": (lambda z: np.roll(z, 2), (cnormal(5),)),
     "astype[real to complex]": (lambda x: x.astype(np.complex128) * (1 + 2j), (normal(4),)),
 }
+CASES["divide[sign complex]"] = (np.sign, (cnormal(4),))

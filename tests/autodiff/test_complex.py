@@ -289,3 +289,15 @@ def test_complex_wave_simulation():
     f_psi = lambda p: wave_loss(potential, p, target)  # noqa: E731
     _check_value_grad_jvp_hvp(f_psi, psi0, cnormal(n))
     ad.check_grads(lambda v, p: wave_loss(v, p, target, steps=3), (potential, psi0), order=2)
+
+
+def test_sign_of_complex_values_is_differentiable_and_constant_on_reals():
+    z = cnormal(4)
+    np.testing.assert_allclose(ad.jvp(np.sign, (z,), (z,))[0], np.sign(z))
+    ad.check_grads(np.sign, (z,), order=2)
+    assert ad.grad(lambda x: np.sign(x) * x)(-2.0) == -1.0
+
+
+def test_complex_tangent_for_a_real_input_is_an_error():
+    with pytest.raises(TypeError, match="complex tangent"):
+        ad.jvp(np.sin, (1.0,), (1j,))

@@ -12,7 +12,7 @@ MAX_DENSE_BYTES = 2 * 1024**3
 
 
 def as_float_leaf(x, where: str):
-    """Validate a differentiated leaf: real floating arrays and scalars only."""
+    """Validate a differentiated leaf: floating (real or complex) arrays and scalars."""
     if isinstance(x, Tracer):
         return x
     if isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype == bool):
@@ -25,16 +25,30 @@ def as_float_leaf(x, where: str):
             "Pass x.astype(float) or a float literal such as 2.0.")
     if isinstance(x, float) and not isinstance(x, np.floating):
         return np.float64(x)
+    if isinstance(x, complex) and not isinstance(x, np.complexfloating):
+        return np.complex128(x)
     arr = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(
-            f"{where}: input has the complex dtype {arr.dtype}; complex inputs are not supported "
-            "yet (the derivative rules are real). Pass the real and imaginary parts as two "
-            "real arrays.")
-    if not np.issubdtype(arr.dtype, np.floating):
+    if not np.issubdtype(arr.dtype, np.inexact):
         raise TypeError(f"{where}: input of type {type(x).__name__} (dtype {arr.dtype}) "
                         "cannot be differentiated")
     return arr
+
+
+def check_holomorphic_inputs(leaves, where: str, holomorphic: bool) -> None:
+    """JAX's rule: ``holomorphic=True`` needs complex inputs; without it, transforms that
+    build a complex-linear derivative (jacfwd, hessian) refuse complex inputs."""
+    for x in leaves:
+        complex_input = np.issubdtype(np.result_type(base_value(x)), np.complexfloating)
+        if holomorphic and not complex_input:
+            raise TypeError(
+                f"{where}(holomorphic=True) needs complex inputs, got dtype "
+                f"{np.result_type(base_value(x))}; pass x.astype(complex)")
+        if not holomorphic and complex_input and where in ("jacfwd", "hessian"):
+            raise TypeError(
+                f"{where} of a function of complex inputs: pass holomorphic=True if the "
+                "function is holomorphic (complex-differentiable); otherwise differentiate "
+                "the real and imaginary parts as two real inputs, or use ad.jvp / ad.vjp / "
+                "ad.grad, which accept complex inputs")
 
 
 def argnums_tuple(argnums, nargs: int, where: str) -> tuple[int, ...]:
@@ -54,6 +68,10 @@ def cast_like(value, like):
     dtype = np.result_type(base_value(like))
     if not np.issubdtype(dtype, np.inexact) or np.result_type(base_value(value)) == dtype:
         return value
+    if dtype.kind != "c" and np.iscomplexobj(base_value(value)):
+        value = np.real(value)  # a real input's cotangent or tangent is real
+        if np.result_type(base_value(value)) == dtype:
+            return value
     if isinstance(value, Tracer):
         return value.astype(dtype)
     return np.asarray(value).astype(dtype)
@@ -72,8 +90,20 @@ def check_dense_size(n_out: int, n_in: int, itemsize: int, what: str, hint: str)
             f"{what} would have {n_out} x {n_in} entries ({size / 2**30:.1f} GiB); {hint}")
 
 
-def check_real_output(value, where: str) -> None:
+def check_real_output(value, where: str, holomorphic: bool = False) -> None:
+    """Real outputs for grad/jacrev; complex ones only with ``holomorphic=True``."""
     dtype = np.result_type(base_value(value))
+    if holomorphic:
+        if not np.issubdtype(dtype, np.complexfloating):
+            raise TypeError(f"{where}(holomorphic=True) needs a complex output, got dtype "
+                            f"{dtype}")
+        return
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(
+            f"{where} requires a real output, but the function returned the complex dtype "
+            f"{dtype}. If the function is holomorphic (complex-differentiable), pass "
+            f"holomorphic=True; otherwise differentiate a real function of it, such as "
+            "np.abs(f(z)) ** 2, or its real and imaginary parts separately")
     if not np.issubdtype(dtype, np.floating):
         raise TypeError(f"{where} requires a real floating-point output, got dtype {dtype}")
 

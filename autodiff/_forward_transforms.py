@@ -9,7 +9,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._arguments import argnums_tuple, as_float_leaf, cast_like, check_dense_size, same_shape
+from ._arguments import (
+    argnums_tuple,
+    as_float_leaf,
+    cast_like,
+    check_dense_size,
+    check_holomorphic_inputs,
+    check_real_output,
+    same_shape,
+)
 from ._forward import ForwardTrace, ForwardTracer, LinearizeTrace, LinearizeTracer
 from ._pytree import tree_flatten, tree_unflatten
 from ._reverse_transforms import grad, jacrev
@@ -46,7 +54,12 @@ def _batched_tangents(p_leaves, t_leaves, where):
     batched = []
     for p, t in zip(p_leaves, t_leaves):
         same_shape(t, p, where)
-        t = t if isinstance(t, Tracer) else np.asarray(t, dtype=_float_dtype(p))
+        if not isinstance(t, Tracer):
+            if np.iscomplexobj(t) and not np.iscomplexobj(base_value(p)):
+                raise TypeError(f"{where}: a complex tangent for a real input (dtype "
+                                f"{np.result_type(base_value(p))}); pass the input as "
+                                "complex, x.astype(complex), to move it off the real line")
+            t = np.asarray(t, dtype=_float_dtype(p))
         batched.append(np.reshape(t, (1,) + shape_of(t)))
     return batched
 
@@ -141,13 +154,15 @@ def linearize(f: Callable, *primals):
     return tree_unflatten(out_td, values), f_jvp
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: all input directions pushed in one batched sweep.
 
     ``jacfwd(f)(x).shape == out.shape + x.shape``.  Best for tall Jacobians (more
     outputs than inputs).  Very large inputs are processed in chunks of directions.
     With a tuple ``argnums`` and pytree outputs the result nests as in JAX: output
-    structure outside, a tuple over ``argnums`` inside.
+    structure outside, a tuple over ``argnums`` inside.  Complex inputs need
+    ``holomorphic=True`` (then the entries are ``df_i/dz_j``), as in JAX.
 
     Examples
     --------
@@ -159,7 +174,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "jacfwd")
-        per_arg = [_jacfwd_one(f, args, kwargs, n) for n in nums]
+        per_arg = [_jacfwd_one(f, args, kwargs, n, holomorphic) for n in nums]
         out_td = per_arg[0][0]
         if isinstance(argnums, int):
             return tree_unflatten(out_td, per_arg[0][1])
@@ -183,10 +198,11 @@ def _basis_batch(leaves, sizes, offsets, start, k, dtype):
     return batched
 
 
-def _jacfwd_one(f, args, kwargs, n):
+def _jacfwd_one(f, args, kwargs, n, holomorphic=False):
     """(output treedef, [Jacobian of each output leaf w.r.t. argument n, as a pytree])."""
     leaves, td = tree_flatten(args[n])
     leaves = [as_float_leaf(x, "jacfwd") for x in leaves]
+    check_holomorphic_inputs(leaves, "jacfwd", holomorphic)
     sizes = [math.prod(shape_of(x)) for x in leaves]
     total = sum(sizes)
     dtype = np.result_type(*[base_value(x) for x in leaves]) if leaves else np.float64
@@ -206,6 +222,9 @@ def _jacfwd_one(f, args, kwargs, n):
         results = [output_tangent(o, trace, k) for o in out_leaves]
         if out_values is None:
             out_values = [v for v, _ in results]
+            if holomorphic:
+                for v in out_values:
+                    check_real_output(v, "jacfwd", True)
             n_out = sum(math.prod(shape_of(v)) for v in out_values)
             check_dense_size(n_out, total, np.dtype(dtype).itemsize, "the Jacobian",
                              "use ad.jvp or ad.vjp products instead")
@@ -221,7 +240,8 @@ def _jacfwd_one(f, args, kwargs, n):
     return out_td, jacobians
 
 
-def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "auto") -> Callable:
+def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "auto",
+             holomorphic: bool = False) -> Callable:
     """Jacobian of ``f``, choosing forward or reverse mode.
 
     Parameters
@@ -230,10 +250,12 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "auto") 
         ``"auto"`` uses forward mode when the output has more entries than the
         differentiated inputs (a tall Jacobian) and reverse mode otherwise; it
         evaluates ``f`` once more to count the outputs.
+    holomorphic : bool
+        Complex-differentiable ``f`` of complex inputs: entries ``df_i/dz_j``.
     """
     if mode not in ("auto", "fwd", "rev", "forward", "reverse"):
         raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
-    fwd, rev = jacfwd(f, argnums), jacrev(f, argnums)
+    fwd, rev = jacfwd(f, argnums, holomorphic), jacrev(f, argnums, holomorphic)
     if mode in ("fwd", "forward"):
         return fwd
     if mode in ("rev", "reverse"):
@@ -250,13 +272,16 @@ def jacobian(f: Callable, argnums: int | Sequence[int] = 0, mode: str = "auto") 
     return jac_f
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0,
+            holomorphic: bool = False) -> Callable:
     """Hessian by forward-over-reverse: ``jacfwd(grad(f))``.
 
     ``hessian(f)(x).shape == x.shape + x.shape``; all n directions go through one
     batched forward sweep of the gradient computation.  With a tuple ``argnums``
     the result is ``H[i][j] = d^2 f / dx_i dx_j`` as in JAX.  Raises ``MemoryError``
-    (suggesting :func:`hvp`) when the dense Hessian would be too large.
+    (suggesting :func:`hvp`) when the dense Hessian would be too large.  A real
+    function of complex inputs has no complex Hessian matrix: use :func:`hvp` (which
+    accepts complex inputs) or ``holomorphic=True`` for a holomorphic ``f``.
 
     Examples
     --------
@@ -273,7 +298,8 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         itemsize = np.result_type(*[base_value(x) for x in leaves]).itemsize if leaves else 8
         check_dense_size(n_in, n_in, max(itemsize, 4), "the Hessian",
                          "use ad.hvp(f)(x, v) for Hessian-vector products instead")
-        return jacfwd(grad(f, argnums), argnums)(*args, **kwargs)
+        return jacfwd(grad(f, argnums, holomorphic=holomorphic), argnums,
+                      holomorphic)(*args, **kwargs)
 
     return hess_f
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _debug
-from ._tracer import REAL_TYPES, Primitive, Tracer, bind, check_real, missing_rule
+from ._tracer import REAL_TYPES, Primitive, Tracer, bind, is_complex, missing_rule, real_cotangents
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
 
@@ -135,8 +135,6 @@ class ReverseTrace:
         else:
             primals, which, parents, lower = self._unwrap(args)
         ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
-        if type(ans) not in REAL_TYPES:
-            check_real(prim, ans)
         if self.observe:
             if _debug.enabled:
                 _debug.check(prim, "evaluation", (ans,), primals)
@@ -145,9 +143,11 @@ class ReverseTrace:
             values = None
         if prim.vjp is None:
             raise missing_rule(prim, which[0], "reverse")
+        vjp = prim.vjp(which, ans, primals, kwargs)
+        if type(ans) not in REAL_TYPES and is_complex(ans):
+            vjp = real_cotangents(vjp, which, primals)
         tape = self.tape
-        tape.append(_new_record(Record, (prim, parents, prim.vjp(which, ans, primals, kwargs),
-                                         values)))
+        tape.append(_new_record(Record, (prim, parents, vjp, values)))
         return ReverseTracer(self, ans, len(tape) - 1)
 
     def _unwrap(self, args):

@@ -13,6 +13,7 @@ from ._arguments import (
     as_float_leaf,
     cast_like,
     check_dense_size,
+    check_holomorphic_inputs,
     check_real_output,
     zeros_like,
 )
@@ -66,7 +67,7 @@ def primal_out(out, trace):
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
-                   has_aux: bool = False) -> Callable:
+                   has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """Return a function computing ``f``'s value and gradient in one reverse sweep.
 
     Parameters
@@ -77,6 +78,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         Positional argument(s) to differentiate; a tuple gives a tuple of gradients.
     has_aux : bool, optional
         ``f`` returns ``(value, aux)``; ``aux`` is returned alongside, undifferentiated.
+    holomorphic : bool, optional
+        ``f`` is a complex-differentiable function of complex inputs with a complex
+        output; the result is the complex derivative ``f'(z)``.  Without it, a complex
+        output is an error and complex inputs of a real ``f`` get the gradient
+        ``df/dx - i df/dy`` (see :mod:`autodiff.numpy._complex`).
 
     Returns
     -------
@@ -96,6 +102,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
     def value_and_grad_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "value_and_grad")
         trace, out, inputs, treedefs = reverse_call(f, args, nums, "grad", kwargs)
+        if holomorphic:
+            check_holomorphic_inputs([x for group in inputs for x in group], "grad", True)
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError("has_aux=True needs f to return a pair (value, aux)")
@@ -106,7 +114,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 f"grad requires a scalar output, but f returned shape {shape_of(value)}; "
                 "use ad.jacobian / ad.jacrev for the full Jacobian or ad.vjp for a "
                 "vector-Jacobian product")
-        check_real_output(value, "grad")
+        check_real_output(value, "grad", holomorphic)
         seed = np.ones((), dtype=np.result_type(base_value(value)))[()]
         grads = sweep(trace, [(out, seed)], inputs, treedefs, consume=True)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
@@ -115,7 +123,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
     return value_and_grad_f
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
     """Return a function computing the gradient of scalar-valued ``f`` (reverse mode).
 
     Parameters
@@ -126,6 +135,11 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         Which positional arguments to differentiate.
     has_aux : bool, optional
         ``f`` returns ``(value, aux)``; the gradient function returns ``(grad, aux)``.
+    holomorphic : bool, optional
+        ``f`` maps complex inputs to a complex output and is complex-differentiable:
+        the result is ``f'(z)``.  For a real ``f`` of complex ``z = x + iy`` (no flag)
+        the result is ``df/dx - i df/dy``, the convention of autograd and JAX; step
+        along its conjugate to descend.
 
     Returns
     -------
@@ -140,7 +154,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
     >>> ad.grad(f, argnums=(0, 1))(2.0, 5.0)
     (np.float64(5.5), np.float64(1.7163378145367738))
     """
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):
@@ -189,12 +203,14 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by reverse mode: one backward sweep of a single tape per output entry.
 
     ``jacrev(f)(x).shape == out.shape + x.shape``.  Best for wide Jacobians (fewer
     outputs than inputs).  With a tuple ``argnums`` and pytree outputs the result
     nests as in JAX: output structure outside, a tuple over ``argnums`` inside.
+    Complex outputs need ``holomorphic=True`` (then the rows are ``df_i/dz``).
 
     Examples
     --------
@@ -206,6 +222,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     def jac_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "jacrev")
         trace, out, inputs, treedefs = reverse_call(f, args, nums, "jacrev", kwargs)
+        if holomorphic:
+            check_holomorphic_inputs([x for group in inputs for x in group], "jacrev", True)
         out_leaves, out_td = tree_flatten(out)
         n_in = sum(math.prod(shape_of(x.primal)) for g in inputs for x in g)
         results_per_out = []
@@ -214,6 +232,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             oshape = shape_of(value)
             m = math.prod(oshape)
             dtype = np.result_type(base_value(value))
+            if holomorphic or np.issubdtype(dtype, np.complexfloating):
+                check_real_output(value, "jacrev", holomorphic)
             check_dense_size(m, n_in, dtype.itemsize, "the Jacobian",
                              "use ad.vjp or ad.jvp products instead")
             rows = []

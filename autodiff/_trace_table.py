@@ -43,10 +43,21 @@ _FORMULAS = {
 
 def _fmt(v) -> str:
     v = np.asarray(v)
+    if v.dtype.kind == "c":
+        if v.ndim == 0 or v.size == 1:
+            z = complex(v.reshape(()))
+            return f"{_fmt(z.real)}{'-' if z.imag < 0 else '+'}{_fmt(abs(z.imag))}j"
+        return f"complex array{v.shape} (max |.| {np.abs(v).max():.3g})"
     if v.ndim == 0 or v.size == 1:
         s = f"{float(v.reshape(())):.3f}".rstrip("0").rstrip(".")
         return "0" if s in ("-0", "") else s
     return f"array{v.shape} (min {v.min():.3g}, max {v.max():.3g})"
+
+
+def _inexact(x) -> np.ndarray:
+    """``x`` as a float array, or a complex one when it is complex."""
+    x = np.asarray(x)
+    return x.astype(complex if x.dtype.kind == "c" else float)
 
 
 @dataclass
@@ -73,7 +84,7 @@ class Trace:
     def __init__(self, f: Callable, args: Sequence):
         self._f = f
         leaves, self._treedef = tree_flatten(tuple(args))
-        self._values = [np.asarray(x, dtype=float)[()] for x in leaves]
+        self._values = [_inexact(x)[()] for x in leaves]
         self._tape = ReverseTrace(new_level(), keep_values=True)
         self.inputs = [self._tape.new_input(v) for v in self._values]
         out = f(*tree_unflatten(self._treedef, self.inputs))
@@ -122,7 +133,7 @@ class Trace:
         wrapped = []
         rows = []
         for i, (x, value, s) in enumerate(zip(self.inputs, self._values, seed)):
-            t = ForwardTracer(trace, value, np.asarray(s, dtype=float).reshape(
+            t = ForwardTracer(trace, value, _inexact(s).reshape(
                 (1,) + np.shape(value)))
             names[id(t)] = self.names[x.index]
             wrapped.append(t)
@@ -174,7 +185,7 @@ class Trace:
                     totals[parent] = c
                 rows.append((pname, term, _fmt(totals[parent])))
 
-        seed_value = np.asarray(seed, dtype=float).reshape(np.shape(self.output.primal))
+        seed_value = _inexact(seed).reshape(np.shape(self.output.primal))
         adjoints = self._tape.backward([(self.output.index, seed_value)],
                                        [x.index for x in self.inputs], observer=observe)
         for i, (x, a) in enumerate(zip(self.inputs, adjoints)):

@@ -35,7 +35,7 @@ from . import _debug
 from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
-           "base_value", "evaluate", "push_tangent"]
+           "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents"]
 
 _levels = itertools.count(1)
 
@@ -113,29 +113,42 @@ def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):
     ``lower`` says whether a tracer of an outer transform remains among the values
     (then the call is routed again); otherwise NumPy is called directly.
     """
-    ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
-    if type(ans) not in REAL_TYPES:
-        check_real(prim, ans)
-    return ans
+    return bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
 
 
 REAL_TYPES = frozenset((float, np.float64, np.float32, np.float16, int, bool, np.bool_))
 
 
-def check_real(prim: Primitive, ans) -> None:
-    """Refuse complex intermediates: their derivatives are not supported yet."""
-    t = type(ans)
+def is_complex(x) -> bool:
+    """True for a complex array, scalar or tracer (a dtype look-up, no conversion)."""
+    t = type(x)
     if t in REAL_TYPES:
-        return
+        return False
     if t is np.ndarray:
-        if ans.dtype.kind != "c":
-            return
-    elif not (t is complex or isinstance(ans, np.complexfloating)):
-        return
-    raise TypeError(
-        f"{prim.name} produced a complex value from a traced input; complex numbers are not "
-        "supported by autodiff's derivative rules yet (they would give wrong derivatives). "
-        "Split the computation into real and imaginary parts.")
+        return x.dtype.kind == "c"
+    if isinstance(x, Tracer):
+        return is_complex(base_value(x))
+    return t is complex or isinstance(x, np.complexfloating)
+
+
+def real_cotangents(vjp: Callable, which, primals) -> Callable:
+    """Wrap a VJP so that the cotangents of real operands are real.
+
+    Used where a primitive made a complex value from a real operand (``x * 1j``,
+    ``fft(x)``, a cast): with the cotangent ``dL/du - i dL/dv`` of a complex
+    value, a real operand's cotangent is the real part of what the linear rule
+    gives (the imaginary part is the derivative along a direction the operand
+    cannot move in).
+    """
+    real = [not is_complex(primals[i]) for i in which]
+    if not any(real):
+        return vjp
+
+    def with_real_parts(g):
+        return tuple(np.real(c) if r and c is not None and is_complex(c) else c
+                     for c, r in zip(vjp(g), real))
+
+    return with_real_parts
 
 
 def push_tangent(prim: Primitive, tangents, ans, primals, kwargs: dict):

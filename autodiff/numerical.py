@@ -37,7 +37,8 @@ def _directional(f, x, v, h, method):
     raise ValueError(f"unknown method {method!r}; use 'forward', 'central' or 'complex'")
 
 
-def jacobian(f: Callable, x, method: str = "central", step=None) -> np.ndarray:
+def jacobian(f: Callable, x, method: str = "central", step=None, *,
+             holomorphic: bool = False) -> np.ndarray:
     """Finite-difference Jacobian of ``f`` at ``x``, shape ``out.shape + x.shape``.
 
     Parameters
@@ -45,12 +46,28 @@ def jacobian(f: Callable, x, method: str = "central", step=None) -> np.ndarray:
     f : callable
         Function of one array.
     x : array_like
-        Point (float).
+        Point (real or complex).
     method : {"central", "forward", "complex"}
-        Difference scheme; ``"complex"`` needs ``f`` to accept complex input.
+        Difference scheme; ``"complex"`` needs ``f`` to accept complex input (and a
+        real ``x``).
     step : float or array, optional
         Step per coordinate; default from :func:`default_step`.
+    holomorphic : bool, optional
+        For complex ``x``: ``f`` is holomorphic and the result is ``df/dz`` (the
+        difference along the real axis).  Otherwise a complex ``x`` needs a real
+        ``f`` and the result is ``df/dx - i df/dy``, the convention of ``ad.grad``
+        (see :mod:`autodiff.numpy._complex`).
     """
+    if np.iscomplexobj(x):
+        x = np.asarray(x, dtype=complex)
+        along_real = jacobian(lambda r: f(r + 1j * x.imag), x.real, method, step)
+        if holomorphic:
+            return along_real
+        if np.iscomplexobj(along_real):
+            raise ValueError("numerical.jacobian of a complex output of a complex input "
+                             "needs holomorphic=True")
+        along_imag = jacobian(lambda i: f(x.real + 1j * i), x.imag, method, step)
+        return along_real - 1j * along_imag
     x = np.asarray(x, dtype=float)
     h = default_step(x, method) if step is None else np.broadcast_to(step, x.shape)
     columns = []
@@ -64,7 +81,8 @@ def jacobian(f: Callable, x, method: str = "central", step=None) -> np.ndarray:
 
 
 def gradient(f: Callable, x, method: str = "central", step=None) -> np.ndarray:
-    """Finite-difference gradient of scalar ``f`` at ``x`` (shape of ``x``)."""
+    """Finite-difference gradient of real scalar ``f`` at ``x`` (shape of ``x``); for
+    complex ``x``, ``df/dx - i df/dy`` as ``ad.grad`` returns."""
     return jacobian(f, x, method, step)
 
 
@@ -94,14 +112,21 @@ def check_grads(f: Callable, args: Sequence, modes: Sequence[str] = ("fwd", "rev
 
     For random directions ``v`` (inputs) and ``u`` (outputs), forward mode is
     checked as ``jvp(f)(x, v) ~ (f(x + eps v) - f(x - eps v)) / 2 eps`` and
-    reverse mode as ``<u, J v> == <vjp(u), v>`` with ``J v`` from differences.
+    reverse mode as ``Re <vjp(u), v> == Re <u, J v>`` with ``J v`` from differences.
     With ``order=2`` the same checks are applied to the first derivatives
     themselves (``x -> jvp`` and ``x -> vjp``), covering forward-over-reverse.
+
+    Complex inputs keep their dtype and get directions with independent random
+    real and imaginary parts, so the derivative along both real directions of
+    every entry enters the check; complex outputs get complex ``u``.  The pairing
+    ``Re sum(ct * v)`` (no conjugation) is the one of the complex convention in
+    :mod:`autodiff.numpy._complex`, so a rule written for another convention
+    (a conjugated derivative, say) fails here.
 
     Parameters
     ----------
     f : callable
-        Function of the positional ``args`` (float arrays or scalars).
+        Function of the positional ``args`` (real or complex arrays or scalars).
     args : sequence
         Point at which to check.
     modes : sequence of {"fwd", "rev"}
@@ -117,15 +142,16 @@ def check_grads(f: Callable, args: Sequence, modes: Sequence[str] = ("fwd", "rev
     --------
     >>> import numpy as np, autodiff as ad
     >>> ad.check_grads(np.sin, (np.array([0.3, 1.2]),), order=2)
+    >>> ad.check_grads(lambda z: np.abs(np.exp(z)), (np.array([0.3 + 1j, -0.5j]),))
     """
     from ._forward_transforms import jvp
     from ._reverse_transforms import vjp
 
     rng = np.random.default_rng(seed)
-    args = tuple(np.asarray(a, dtype=float) if np.ndim(a) or isinstance(a, (int, float))
+    args = tuple(_inexact(a) if np.ndim(a) or isinstance(a, (int, float, complex))
                  else a for a in args)
     leaves, td = tree_flatten(args)
-    leaves = [np.asarray(x, dtype=np.float64) for x in leaves]
+    leaves = [_inexact(x) for x in leaves]
 
     def flat_f(*xs):
         return f(*tree_unflatten(td, xs))
@@ -133,14 +159,28 @@ def check_grads(f: Callable, args: Sequence, modes: Sequence[str] = ("fwd", "rev
     _check(flat_f, leaves, modes, order, rng, atol, rtol, eps, jvp, vjp, 1)
 
 
+def _inexact(x) -> np.ndarray:
+    """``x`` as float64, or complex128 when it is complex."""
+    x = np.asarray(x)
+    return x.astype(np.complex128 if np.iscomplexobj(x) else np.float64)
+
+
 def _random_like(x, rng):
-    return rng.standard_normal(np.shape(x))
+    shape = np.shape(x)
+    if np.iscomplexobj(x):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    return rng.standard_normal(shape)
 
 
 def _flatten_out(y):
     leaves, _ = tree_flatten(y)
-    return np.concatenate([np.ravel(np.asarray(leaf, dtype=float)) for leaf in leaves]) \
+    return np.concatenate([np.ravel(_inexact(leaf)) for leaf in leaves]) \
         if leaves else np.zeros(0)
+
+
+def _pairing(a, b) -> float:
+    """``Re sum(a * b)``: a cotangent applied to a tangent."""
+    return float(np.real(np.sum(a * b)))
 
 
 def _check(f, xs, modes, order, rng, atol, rtol, eps, jvp, vjp, current):
@@ -162,13 +202,17 @@ def _check(f, xs, modes, order, rng, atol, rtol, eps, jvp, vjp, current):
     u = tree_unflatten(out_td, u_leaves)
     if "rev" in modes:
         cts = vjp_fn(u)
-        lhs = float(sum(np.sum(np.asarray(c, dtype=float) * d) for c, d in zip(cts, v)))
-        rhs = float(np.dot(_flatten_out(u), numeric))
+        lhs = sum(_pairing(np.asarray(c), d) for c, d in zip(cts, v))
+        rhs = _pairing(_flatten_out(u), numeric)
         tol = scale * max(1.0, float(np.sum(np.abs(_flatten_out(u)))))
         if not abs(lhs - rhs) <= tol + rtol * abs(rhs):
             raise AssertionError(
                 f"reverse mode (order {current}) disagrees with finite differences: "
-                f"<vjp(u), v> = {lhs:.10g} but <u, J v> = {rhs:.10g}")
+                f"Re <vjp(u), v> = {lhs:.10g} but Re <u, J v> = {rhs:.10g}")
+        for c, x in zip(cts, xs):
+            if np.iscomplexobj(c) and not np.iscomplexobj(x):
+                raise AssertionError(f"reverse mode (order {current}) gave a complex "
+                                     "cotangent for a real input")
     if order > 1:
         if "fwd" in modes:
             _check(lambda *ys: jvp(f, ys, tuple(v))[1], xs, modes, order - 1, rng,
@@ -176,5 +220,3 @@ def _check(f, xs, modes, order, rng, atol, rtol, eps, jvp, vjp, current):
         if "rev" in modes:
             _check(lambda *ys: vjp(f, *ys)[1](u), xs, modes, order - 1, rng,
                    atol, rtol, eps, jvp, vjp, current + 1)
-
-

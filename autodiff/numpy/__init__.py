@@ -16,6 +16,7 @@ from .._registry import UnsupportedFunctionError
 from . import (
     _arrays,
     _calculus,
+    _complex,
     _constants,
     _elementwise,
     _indexing,
@@ -23,6 +24,7 @@ from . import (
     _reductions,
     _shape,
     _sorting,
+    fft,
     linalg,
 )
 from ._arrays import c_, r_

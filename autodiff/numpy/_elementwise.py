@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._registry import declare, implements, implements_constant
-from .._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind
+from .._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind, is_complex
 
 
 def unary(ufunc, derivative: Callable, *, uses: str = "x", name: str | None = None,
@@ -67,7 +67,7 @@ sqrt = unary(np.sqrt, lambda ans, x: 0.5 / ans, uses="ans")
 cbrt = unary(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), uses="ans")
 square = unary(np.square, lambda ans, x: 2.0 * x)
 reciprocal = unary(np.reciprocal, lambda ans, x: -ans * ans, uses="ans")
-absolute = unary(np.absolute, lambda ans, x: np.sign(x))  # abs'(0) = 0
+absolute = unary(np.absolute, lambda ans, x: np.sign(x))  # abs'(0) = 0 (real x)
 fabs = unary(np.fabs, lambda ans, x: np.sign(x))
 
 # --- unary: trigonometric and hyperbolic ------------------------------------------
@@ -87,6 +87,32 @@ deg2rad = unary(np.deg2rad, lambda ans, x: np.pi / 180.0, uses="")
 rad2deg = unary(np.rad2deg, lambda ans, x: 180.0 / np.pi, uses="")
 implements(np.radians)(deg2rad)
 implements(np.degrees)(rad2deg)
+
+
+
+
+def _complex_unit(ans, z):
+    """``conj(z) / |z|``, the derivative of ``|z|`` (0 at ``z = 0``, as ``abs'(0) = 0``)."""
+    return np.conj(z) / np.where(ans == 0, 1.0, ans)
+
+
+# |z| of a complex z is not holomorphic: VJP g conj(z)/|z| and JVP Re(conj(z) t)/|z|
+# (see autodiff.numpy._complex for the convention); real x keeps sign(x).
+def _abs_vjp(which, ans, args, kwargs):
+    x = args[0]
+    if is_complex(x):
+        return lambda g: (g * _complex_unit(ans, x),)
+    return lambda g: (g * np.sign(x),)
+
+
+def _abs_jvp(tangents, ans, args, kwargs):
+    x = args[0]
+    if is_complex(x):
+        return np.real(tangents[0] * _complex_unit(ans, x))
+    return tangents[0] * np.sign(x)
+
+
+absolute.vjp, absolute.jvp = _abs_vjp, _abs_jvp
 
 
 # --- binary arithmetic ---------------------------------------------------------
@@ -120,7 +146,11 @@ true_divide = binary(
 
 def _log_where_positive(x):
     # d(x**y)/dy = x**y log x; where x <= 0 the convention is 0 (y is usually an
-    # integer exponent there and x**y is not differentiable in y).
+    # integer exponent there and x**y is not differentiable in y).  A complex base
+    # has the principal log everywhere but at 0.
+    if is_complex(x):
+        nonzero = x != 0
+        return np.where(nonzero, np.log(np.where(nonzero, x, 1.0)), 0.0)
     positive = x > 0
     return np.where(positive, np.log(np.where(positive, x, 1.0)), 0.0)
 
@@ -260,7 +290,7 @@ def clip(a, a_min=None, a_max=None, out=None, **kwargs):
 
 # Piecewise constant (or boolean) ufuncs: derivative zero.
 implements_constant(
-    np.sign, np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.signbit,
+    np.floor, np.ceil, np.rint, np.trunc, np.floor_divide, np.signbit,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     np.logical_and, np.logical_or, np.logical_xor, np.logical_not,
     np.isfinite, np.isinf, np.isnan, np.heaviside, np.spacing, np.nextafter,
@@ -269,7 +299,7 @@ implements_constant(
 
 
 # --- operators --------------------------------------------------------------------
-_DENSE = frozenset((float, int, np.float64, np.float32, np.ndarray))
+_DENSE = frozenset((float, int, complex, np.float64, np.float32, np.complex128, np.ndarray))
 
 
 def _refuse_sparse(other, name: str) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._registry import SPARSE_PRODUCTS, declare, implements, register_primitive
 from .._shapes import batch_size, ndim_of, normalize_axis, shape_of, unbroadcast
-from .._tracer import Primitive, Tracer, bind, set_rules
+from .._tracer import Primitive, Tracer, bind, is_complex, set_rules
 from ._shape import reshape, transpose
 
 
@@ -130,6 +130,9 @@ def dot(a, b, out=None):
 
 @implements(np.vdot)
 def vdot(a, b):
+    """``sum(conj(a) * b)`` over the flattened arrays, as ``np.vdot``."""
+    if is_complex(a):
+        a = np.conj(a)
     return np.sum(reshape(a, (-1,)) * reshape(b, (-1,)))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._registry import declare, implements
 from .._shapes import axis_tuple, batch_axes, expand_reduced, ndim_of, shape_of
-from .._tracer import Tracer, base_value
+from .._tracer import Tracer, base_value, is_complex
 
 
 def _no_out(out, name):
@@ -154,13 +154,22 @@ logsumexp_ = declare(
 
 
 def _norm2_impl(x, axis=None, keepdims=False):
+    if x.dtype.kind == "c":
+        return np.sqrt(np.sum(np.real(x * np.conj(x)), axis=axis, keepdims=keepdims))
     return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
 
 
 def _unit(ans, x, axis, keepdims):
-    # x / ||x||, with the convention d||x|| = 0 at x = 0 (every entry is zero there).
+    # x / ||x||, with the convention d||x|| = 0 at x = 0 (every entry is zero there);
+    # conj(x) / ||x|| for complex x (the cotangent convention of autodiff.numpy._complex).
     r = expand_reduced(ans, shape_of(x), axis, keepdims, broadcast=False)
-    return x / np.where(r == 0, 1.0, r)
+    return (np.conj(x) if is_complex(x) else x) / np.where(r == 0, 1.0, r)
+
+
+def _norm2_jvp(t, ans, x, axis=None, keepdims=False):
+    out = np.sum(t * _unit(ans, x, axis, keepdims), axis=batch_axes(axis, ndim_of(x)),
+                 keepdims=keepdims)
+    return np.real(out) if is_complex(x) else out
 
 
 norm2 = declare(
@@ -168,9 +177,7 @@ norm2 = declare(
     vjps=[lambda ans, x, axis=None, keepdims=False:
           lambda g: expand_reduced(g, shape_of(x), axis, keepdims, broadcast=False)
           * _unit(ans, x, axis, keepdims)],
-    jvps=[lambda t, ans, x, axis=None, keepdims=False:
-          np.sum(t * _unit(ans, x, axis, keepdims), axis=batch_axes(axis, ndim_of(x)),
-                 keepdims=keepdims)],
+    jvps=[_norm2_jvp],
 )
 
 
@@ -252,7 +259,10 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     _refuse_options("var", kwargs)
     centered = a - mean(a, axis=axis, keepdims=True)
     n = _count(shape_of(a), axis) - ddof
-    return sum(centered * centered, axis=axis, dtype=dtype, keepdims=keepdims) / n
+    # |a - mean|^2: real also for complex a, as NumPy's var
+    squared = (np.real(centered * np.conj(centered)) if is_complex(a)
+               else centered * centered)
+    return sum(squared, axis=axis, dtype=dtype, keepdims=keepdims) / n
 
 
 @implements(np.std, methods=("std",))

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._registry import declare, implements
 from .._shapes import axis_tuple, batch_size, shape_of
-from .._tracer import Tracer, base_value
+from .._tracer import Tracer, base_value, is_complex
 from ._reductions import norm2
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "norm"]
@@ -109,7 +109,8 @@ def _cofactor(ans, a):
     u, s, vt = np.linalg.svd(values)
     others = np.array([np.prod(np.delete(s, i)) for i in range(len(s))])
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    return sign * (u * others) @ vt
+    # A = U S Vh: adj(A)^T = det(U) det(Vh) conj(U) diag(others) conj(Vh)
+    return sign * (np.conj(u) * others) @ np.conj(vt)
 
 
 det_p = declare(
@@ -130,10 +131,16 @@ def _logabsdet_impl(a):
     return np.linalg.slogdet(a)[1]
 
 
+def _logabsdet_jvp(t, ans, a):
+    # log|det A| = Re log det A: the real part of the holomorphic derivative.
+    out = _trace_of_inv_times(a, t)
+    return np.real(out) if is_complex(a) else out
+
+
 logabsdet_p = declare(
     _logabsdet_impl, "linalg.slogdet",
     vjps=[lambda ans, a: lambda g: g * np.transpose(np.linalg.inv(a))],
-    jvps=[lambda t, ans, a: _trace_of_inv_times(a, t)],
+    jvps=[_logabsdet_jvp],
 )
 
 
@@ -146,7 +153,12 @@ class SlogdetResult(NamedTuple):
 def slogdet(a) -> SlogdetResult:
     """Sign (a constant) and differentiable log-absolute-determinant."""
     _square_matrix(a, "slogdet")
-    return SlogdetResult(np.linalg.slogdet(base_value(a))[0], logabsdet_p(a))
+    sign = np.linalg.slogdet(base_value(a))[0]
+    if is_complex(a) and sign != 0:
+        # the phase det/|det| of a complex matrix moves with it: differentiate it
+        d = det_p(a)
+        sign = d / np.abs(d)
+    return SlogdetResult(sign, logabsdet_p(a))
 
 
 # --- Cholesky: A = L L^T ---------------------------------------------------------------
@@ -181,6 +193,10 @@ cholesky_p = declare(
 def cholesky(a):
     """Lower Cholesky factor of a symmetric positive-definite matrix."""
     _square_matrix(a, "cholesky")
+    if is_complex(a):
+        raise NotImplementedError(
+            "autodiff.numpy.linalg.cholesky differentiates real symmetric matrices only; "
+            "the Hermitian (complex) case has no derivative rule yet")
     return cholesky_p(a)
 
 

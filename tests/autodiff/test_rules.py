@@ -488,14 +488,20 @@ def primitive_name(key: str) -> str:
 def primitives_applied(f, args) -> set:
     """Primitives recorded on the reverse-mode tape when evaluating ``f(*args)``."""
     trace = ReverseTrace(new_level())
-    f(*[trace.new_input(np.asarray(a, dtype=float)) for a in args])
+    f(*[trace.new_input(inexact(a)) for a in args])
     return {record.prim for record in trace.tape if record.prim is not None}
+
+
+def inexact(a) -> np.ndarray:
+    """An example argument as float64, or complex128 when it is complex."""
+    a = np.asarray(a)
+    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
 
 
 @pytest.mark.parametrize("key", sorted(CASES))
 def test_rule(key):
     f, args, order = _case(key)
-    args = tuple(np.asarray(a, dtype=float) for a in args)
+    args = tuple(inexact(a) for a in args)
     prim = discover_primitives()[primitive_name(key)]
     assert prim in primitives_applied(f, args), f"case {key!r} never applies {prim!r}"
     # The traced evaluation computes the same value as plain NumPy.

@@ -1,0 +1,371 @@
+"""numpy.linalg and scipy.linalg: values, composed functions, conventions at
+degenerate points, and linear algebra "as people write it" (a Gaussian-process
+marginal likelihood, a Kalman filter, a PCA reconstruction loss).
+
+The derivative rules themselves are checked by the rule table
+(``rule_cases_linalg.py``); this module checks what the rule table cannot: values
+of every option against NumPy/SciPy, the batched-tangent trap, conventions where
+derivatives do not exist, and whole programs against finite differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.stats
+
+import autodiff as ad
+import autodiff.numpy as anp
+import autodiff.scipy.linalg as asl
+
+rng = np.random.default_rng(7)
+
+
+def normal(*shape):
+    return rng.standard_normal(shape)
+
+
+def spd(n):
+    x = normal(n, n)
+    return x.T @ x + np.diag(np.arange(1.0, n + 1.0))
+
+
+def traced_value(f, *args):
+    """``f(*args)`` evaluated on traced inputs (reverse mode)."""
+    out, _ = ad.vjp(f, *args)
+    return out
+
+
+def assert_tree_allclose(a, b, **kw):
+    if isinstance(a, tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_tree_allclose(x, y, **kw)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, **kw)
+
+
+A43, A24, SQ, S3 = normal(4, 3), normal(2, 4), normal(3, 3), spd(3)
+STACK = normal(2, 3, 3) + 3 * np.eye(3)
+VALUES = {
+    "svd full tall": (np.linalg.svd, A43),
+    "svd full wide": (np.linalg.svd, A24),
+    "svd reduced": (lambda a: np.linalg.svd(a, full_matrices=False), A43),
+    "svd values": (lambda a: np.linalg.svd(a, compute_uv=False), A24),
+    "svd stacked": (np.linalg.svd, STACK),
+    "qr": (np.linalg.qr, A43),
+    "qr complete": (lambda a: np.linalg.qr(a, mode="complete"), A43),
+    "qr wide": (np.linalg.qr, A24),
+    "qr r": (lambda a: np.linalg.qr(a, mode="r"), A43),
+    "eigh": (np.linalg.eigh, S3),
+    "eigh U": (lambda a: np.linalg.eigh(a, UPLO="U"), S3 + np.tril(SQ, -1)),
+    "eigvalsh": (np.linalg.eigvalsh, S3),
+    "eig": (lambda a: np.linalg.eig(a), S3 + 0.1 * np.triu(SQ)),
+    "eigvals": (np.linalg.eigvals, S3 + 0.1 * np.triu(SQ)),
+    "cholesky upper": (lambda a: np.linalg.cholesky(a, upper=True), S3),
+    "pinv": (np.linalg.pinv, A43),
+    "pinv rcond": (lambda a: np.linalg.pinv(a, rcond=0.5), A43),
+    "lstsq": (lambda a: np.linalg.lstsq(a, A43[:, 0] + 1.0), A43),
+    "lstsq matrix rhs": (lambda a: np.linalg.lstsq(a, np.ones((4, 2))), A43),
+    "lstsq underdetermined": (lambda a: np.linalg.lstsq(a, np.ones(2)), A24),
+    "matrix_power 0": (lambda a: np.linalg.matrix_power(a, 0), STACK),
+    "matrix_power 5": (lambda a: np.linalg.matrix_power(a, 5), SQ),
+    "matrix_power -2": (lambda a: np.linalg.matrix_power(a, -2), STACK),
+    "multi_dot": (lambda a: np.linalg.multi_dot([A43[:, 0], A43, a, SQ[0]]), SQ),
+    "slogdet stacked": (np.linalg.slogdet, STACK),
+    "scipy det": (asl.det, STACK),
+    "scipy inv": (asl.inv, SQ),
+    "scipy solve transposed": (lambda a: asl.solve(a, np.ones(3), transposed=True), SQ),
+    "scipy cholesky": (asl.cholesky, S3),
+    "scipy lu_factor": (asl.lu_factor, SQ),
+    "scipy block_diag": (lambda a: asl.block_diag(a, A24, A43[0], 2.0), SQ),
+    "scipy solve_banded": (lambda ab: asl.solve_banded((1, 2), ab, np.arange(5.0)),
+                           normal(4, 5) + np.array([[0], [4.0], [0], [0]])),
+}
+SCIPY_REFERENCE = {
+    "scipy det": lambda a: scipy.linalg.det(a),
+    "scipy inv": scipy.linalg.inv,
+    "scipy solve transposed": lambda a: scipy.linalg.solve(a, np.ones(3), transposed=True),
+    "scipy cholesky": scipy.linalg.cholesky,
+    "scipy lu_factor": scipy.linalg.lu_factor,
+    "scipy block_diag": lambda a: scipy.linalg.block_diag(a, A24, A43[0], 2.0),
+    "scipy solve_banded": lambda ab: scipy.linalg.solve_banded((1, 2), ab, np.arange(5.0)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(VALUES))
+def test_traced_values_equal_numpy_and_scipy(key):
+    f, a = VALUES[key]
+    expected = SCIPY_REFERENCE.get(key, f)(a)
+    got = traced_value(f, a)
+    assert_tree_allclose(tuple(got) if isinstance(got, tuple) else got,
+                         tuple(expected) if isinstance(expected, tuple) else expected)
+
+
+NORMS = [(ord, axis, keepdims) for ord in (None, 0, 1, -1, 2, -2, np.inf, -np.inf, 3, 0.5)
+         for axis, keepdims in ((None, False), (1, True), (-1, False))] + \
+        [(ord, axis, keepdims) for ord in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf)
+         for axis, keepdims in (((0, 1), False), ((2, 0), True), ((-1, 1), False))]
+
+
+@pytest.mark.parametrize("ord, axis, keepdims", NORMS)
+def test_norm_every_order(ord, axis, keepdims):
+    x = normal(3, 4) if axis is None or isinstance(axis, int) else normal(3, 4, 2)
+
+    def f(x):
+        return np.linalg.norm(x if axis is not None or ord is None else x[0], ord=ord,
+                              axis=axis, keepdims=keepdims)
+
+    np.testing.assert_allclose(traced_value(f, x), f(x), rtol=1e-12)
+    if ord != 0:
+        ad.check_grads(f, (x,), order=2 if ord not in (1, -1, np.inf, -np.inf) else 1)
+
+
+def test_norm_matrix_default_and_errors():
+    x = normal(3, 4)
+    assert ad.grad(np.linalg.norm)(x) == pytest.approx(x / np.linalg.norm(x))
+    with pytest.raises(ValueError, match="Invalid norm order"):
+        ad.grad(lambda x: np.linalg.norm(x, "nuc", axis=0))(x)
+    with pytest.raises(ValueError, match="Improper number of dimensions"):
+        ad.grad(lambda x: np.linalg.norm(x, 2))(normal(2, 2, 2))
+
+
+COMPOSED = {
+    "lstsq x and residuals": (lambda a, b: np.concatenate([np.linalg.lstsq(a, b)[0],
+                                                           np.linalg.lstsq(a, b)[1]]),
+                              (normal(5, 3), normal(5))),
+    "lstsq min-norm": (lambda a, b: np.linalg.lstsq(a, b)[0], (normal(2, 4), normal(2, 3))),
+    "matrix_power": (lambda a: np.linalg.matrix_power(a, 3), (normal(2, 3, 3),)),
+    "matrix_power negative": (lambda a: np.linalg.matrix_power(a, -2), (STACK,)),
+    "multi_dot": (lambda a, b: np.linalg.multi_dot([a, b, b.T, a[0]]),
+                  (normal(3, 4), normal(4, 2))),
+    "cho_solve lower": (lambda a, b: asl.cho_solve(asl.cho_factor(a, lower=True), b),
+                        (spd(3), normal(3, 2))),
+    "solve_banded": (lambda ab, b: asl.solve_banded((1, 1), ab, b),
+                     (normal(3, 4) + np.array([[0.0], [4.0], [0.0]]), normal(4, 2))),
+    "block_diag": (lambda a, b: asl.block_diag(a, b, b[0]), (normal(2, 2), normal(3, 1))),
+    "scipy solve/det/inv/cholesky": (
+        lambda a: asl.solve(a, np.ones(3)) + asl.det(a) + asl.inv(a)[0]
+        + asl.cholesky(a @ a.T)[0], (normal(3, 3) + 3 * np.eye(3),)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(COMPOSED))
+def test_composed_functions(key):
+    f, args = COMPOSED[key]
+    ad.check_grads(f, args, order=2)
+
+
+# --- batched tangents: k equal to a stack or matrix dimension -------------------------------
+def _stack_of(x, n=3):
+    """``n`` matrices ``(n, n, n)`` that depend on ``x`` (size n): jacfwd has k = n."""
+    base = spd(n)
+    return base + x[:, None, None] * normal(n, n, n) * 0.1
+
+
+BATCH_TRAP = {
+    "inv": lambda x: np.linalg.inv(_stack_of(x)),
+    "solve, b has the stack": lambda x: np.linalg.solve(spd(3), x[:, None, None] * normal(3, 3, 2)),
+    "det": lambda x: np.linalg.det(_stack_of(x)),
+    "slogdet": lambda x: np.linalg.slogdet(_stack_of(x))[1],
+    "cholesky": lambda x: np.linalg.cholesky(_stack_of(x) + np.swapaxes(_stack_of(x), 1, 2)),
+    "eigh": lambda x: np.linalg.eigh(_stack_of(x))[0],
+    "eigvalsh": lambda x: np.linalg.eigvalsh(_stack_of(x)),
+    "svd": lambda x: np.linalg.svd(_stack_of(x))[1],
+    "svd vectors": lambda x: np.linalg.svd(_stack_of(x))[0] ** 2,
+    "qr": lambda x: np.linalg.qr(_stack_of(x))[1] ** 2,
+    "pinv": lambda x: np.linalg.pinv(_stack_of(x)),
+    "expm": lambda x: asl.expm(0.1 * _stack_of(x)),
+    "norm nuc": lambda x: np.linalg.norm(_stack_of(x), "nuc", axis=(1, 2)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(BATCH_TRAP))
+def test_forward_batch_equals_reverse_when_k_is_a_dimension(key):
+    x = normal(3)
+    state = rng.bit_generator.state
+    fwd = ad.jacfwd(BATCH_TRAP[key])(x)
+    rng.bit_generator.state = state  # the same random matrices for both sweeps
+    rev = ad.jacrev(BATCH_TRAP[key])(x)
+    np.testing.assert_allclose(fwd, rev, rtol=1e-9, atol=1e-12)
+
+
+# --- degenerate points ---------------------------------------------------------------------
+def test_svd_repeated_singular_values_convention():
+    q = np.linalg.qr(normal(3, 3))[0]
+    a = 2.0 * q  # every singular value is 2
+    # Symmetric functions of the singular values: the exact gradient (U V^T = q).
+    np.testing.assert_allclose(ad.grad(lambda a: np.linalg.norm(a, "nuc"))(a), q, atol=1e-12)
+    # Singular vectors: finite (the rotation within the group is given derivative 0).
+    jac = ad.jacfwd(lambda a: np.linalg.svd(a)[0])(a)
+    assert np.all(np.isfinite(jac))
+    np.testing.assert_allclose(jac, ad.jacrev(lambda a: np.linalg.svd(a)[0])(a), atol=1e-12)
+    # The polar factor U V^T moves exactly along directions that keep the values tied.
+    w = normal(3, 3)
+    w = (w - w.T) @ q  # a rotation of a: the singular values stay equal
+    _, tangent = ad.jvp(lambda a: (lambda u, s, vt: u @ vt)(*np.linalg.svd(a)), (a,), (w,))
+    np.testing.assert_allclose(tangent, w / 2.0, atol=1e-12)
+
+
+def test_eigh_repeated_eigenvalues_convention():
+    v = np.linalg.qr(normal(3, 3))[0]
+    a = v @ np.diag([1.0, 1.0, 3.0]) @ v.T
+    d = normal(3, 3)
+    d = d + d.T
+
+    def projector(a):  # onto the eigenspace of the repeated eigenvalue: smooth
+        vectors = np.linalg.eigh(a)[1][:, :2]
+        return vectors @ vectors.T
+
+    _, tangent = ad.jvp(projector, (a,), (d,))
+    h = 1e-6
+    numeric = (projector(a + h * d) - projector(a - h * d)) / (2 * h)
+    np.testing.assert_allclose(tangent, numeric, atol=1e-7)
+    # Symmetric functions of the tied eigenvalues have their exact gradient (on the
+    # lower triangle, which is what eigvalsh reads).
+    p = v[:, :2] @ v[:, :2].T
+    np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.eigvalsh(a)[:2]))(a),
+                               np.tril(p) + np.tril(p, -1), atol=1e-12)
+    assert np.all(np.isfinite(ad.jacrev(lambda a: np.linalg.eigh(a)[1])(a)))
+    assert np.all(np.isfinite(ad.hessian(lambda a: np.sum(np.linalg.eigh(a)[1][:, 0] ** 3))(a)))
+
+
+def test_zero_matrix_and_zero_vector_give_subgradients_not_nan():
+    z = np.zeros((3, 2))
+    for ord in (None, "fro", "nuc", 2, -2, 1, np.inf):
+        g = ad.grad(lambda a: np.linalg.norm(a, ord))(z)
+        assert np.all(np.isfinite(g)), ord
+    for ord in (None, 1, 2, 3, 1.5, np.inf):
+        g = ad.grad(lambda x: np.linalg.norm(x, ord))(np.zeros(3))
+        np.testing.assert_array_equal(g, 0.0)
+    assert np.all(np.isfinite(ad.jacfwd(lambda a: np.linalg.svd(a)[0])(z)))
+    with pytest.raises(ValueError, match="zero entry"):
+        ad.grad(lambda x: np.linalg.norm(x, 0.5))(np.array([1.0, 0.0]))
+
+
+def test_matrix_two_norm_tie_splits_the_adjoint():
+    a = np.diag([2.0, 2.0, 1.0])
+    np.testing.assert_allclose(ad.grad(lambda a: np.linalg.norm(a, 2))(a),
+                               np.diag([0.5, 0.5, 0.0]), atol=1e-12)
+
+
+def test_pinv_of_a_rank_deficient_matrix_follows_the_fixed_rank_derivative():
+    u, v = normal(4, 2), normal(2, 3)
+    du, dv = normal(4, 2), normal(2, 3)
+    f = lambda t: np.linalg.pinv((u + t * du) @ (v + t * dv))  # noqa: E731
+    _, tangent = ad.jvp(f, (0.0,), (1.0,))
+    np.testing.assert_allclose(tangent, (f(1e-6) - f(-1e-6)) / 2e-6, atol=1e-6)
+
+
+def test_eig_refuses_complex_spectra_and_defective_matrices():
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(NotImplementedError, match="complex eigenvalues"):
+        ad.grad(lambda a: np.sum(np.linalg.eigvals(a)))(rotation)
+    assert np.iscomplexobj(anp.linalg.eigvals(rotation))  # untraced: NumPy's own result
+    with pytest.raises(np.linalg.LinAlgError, match="defective"):
+        ad.grad(lambda a: np.sum(np.linalg.eig(a)[1]))(np.array([[1.0, 1.0], [0.0, 1.0]]))
+
+
+def test_det_at_a_singular_stack_uses_the_cofactor():
+    a = np.stack([np.diag([1.0, 2.0, 0.0]), np.eye(3)])
+    g = ad.grad(lambda a: np.sum(np.linalg.det(a)))(a)
+    np.testing.assert_allclose(g, np.stack([np.diag([0.0, 0.0, 2.0]), np.eye(3)]), atol=1e-12)
+
+
+def test_scipy_functions_point_to_autodiff_scipy_linalg():
+    for name, f in (("expm", scipy.linalg.expm),
+                    ("solve_triangular", lambda a: scipy.linalg.solve_triangular(a, a[0])),
+                    ("lu_factor", lambda a: scipy.linalg.lu_factor(a)[0]),
+                    ("cho_factor", lambda a: scipy.linalg.cho_factor(a)[0])):
+        with pytest.raises(TypeError, match=f"autodiff.scipy.linalg.{name}"):
+            ad.grad(lambda a: np.sum(f(a)))(spd(3))
+
+
+# --- code as people write it -------------------------------------------------------------
+def check_program(f, x, atol=1e-6):
+    """Value, gradient, a JVP and an HVP of ``f`` at ``x`` against finite differences."""
+    h = 1e-6
+    v = normal(*x.shape)
+    value, grad = ad.value_and_grad(f)(x)
+    assert value == pytest.approx(f(x), rel=1e-12)
+    numeric_grad = ad.numerical.gradient(f, x)
+    np.testing.assert_allclose(grad, numeric_grad, rtol=1e-5, atol=atol)
+    _, directional = ad.jvp(f, (x,), (v,))
+    assert directional == pytest.approx((f(x + h * v) - f(x - h * v)) / (2 * h), rel=1e-5,
+                                        abs=atol)
+    g = ad.grad(f)
+    np.testing.assert_allclose(ad.hvp(f)(x, v), (g(x + h * v) - g(x - h * v)) / (2 * h),
+                               rtol=1e-4, atol=10 * atol)
+
+
+def gp_negative_log_marginal_likelihood(log_params, inputs, targets):
+    """Squared-exponential kernel GP, written with cholesky and solve_triangular."""
+    lengthscale, variance, noise = np.exp(log_params)
+    sq = np.sum((inputs[:, None, :] - inputs[None, :, :]) ** 2, axis=-1)
+    k = variance * np.exp(-0.5 * sq / lengthscale ** 2) + noise * np.eye(len(targets))
+    chol = np.linalg.cholesky(k)
+    z = asl.solve_triangular(chol, targets, lower=True)
+    alpha = asl.solve_triangular(chol, z, lower=True, trans="T")
+    return (0.5 * targets @ alpha + np.sum(np.log(np.diag(chol)))
+            + 0.5 * len(targets) * np.log(2 * np.pi))
+
+
+def test_gaussian_process_marginal_likelihood():
+    inputs = rng.uniform(-2, 2, (12, 2))
+    targets = np.sin(inputs[:, 0]) + 0.1 * normal(12)
+    f = lambda p: gp_negative_log_marginal_likelihood(p, inputs, targets)  # noqa: E731
+    params = np.log(np.array([0.8, 1.3, 0.1]))
+    k = 1.3 * np.exp(-0.5 * np.sum((inputs[:, None] - inputs[None]) ** 2, -1) / 0.64) \
+        + 0.1 * np.eye(12)
+    reference = -scipy.stats.multivariate_normal(np.zeros(12), k).logpdf(targets)
+    assert f(params) == pytest.approx(reference, rel=1e-10)
+    check_program(f, params)
+    # The gradient in the inputs as well (a stacked-free but larger program).
+    check_program(lambda x: gp_negative_log_marginal_likelihood(params, x, targets), inputs)
+
+
+def kalman_negative_log_likelihood(params, observations):
+    """Independent 2-D random-walk-with-velocity filters, one per series, run together
+    with stacked (series, 2, 2) solves and slogdets."""
+    log_q, log_r, damping = params
+    series, steps, _ = observations.shape
+    transition = np.array([[1.0, 1.0], [0.0, 1.0]]) * np.array([[1.0, 1.0], [1.0, 0.0]]) \
+        + np.array([[0.0, 0.0], [0.0, 1.0]]) * damping
+    process = np.exp(log_q) * np.eye(2)
+    noise = np.exp(log_r) * np.eye(2)
+    mean = np.zeros((series, 2))
+    cov = np.broadcast_to(np.eye(2), (series, 2, 2))
+    total = 0.0
+    for t in range(steps):
+        mean = mean @ transition.T
+        cov = transition @ cov @ transition.T + process
+        innovation = observations[:, t] - mean
+        s = cov + noise
+        total = total + 0.5 * np.sum(innovation[..., None] * np.linalg.solve(s, innovation[..., None]))
+        total = total + 0.5 * np.sum(np.linalg.slogdet(s)[1])
+        gain = np.swapaxes(np.linalg.solve(s, cov), -1, -2)  # cov S^{-1} (both symmetric)
+        mean = mean + np.squeeze(gain @ innovation[..., None], -1)
+        cov = cov - gain @ cov
+    return total
+
+
+def test_kalman_filter_with_stacked_solves():
+    observations = np.cumsum(normal(3, 6, 2), axis=1)
+    params = np.array([-1.0, -0.5, 0.9])
+    check_program(lambda p: kalman_negative_log_likelihood(p, observations), params)
+
+
+def pca_reconstruction_loss(data, k=2):
+    centered = data - np.mean(data, axis=0)
+    _, _, vt = np.linalg.svd(centered)  # the default full_matrices=True, as people write it
+    basis = vt[:k]
+    reconstruction = centered @ basis.T @ basis
+    return np.sum((centered - reconstruction) ** 2)
+
+
+def test_pca_reconstruction_loss():
+    data = normal(8, 4) * np.array([3.0, 2.0, 1.0, 0.5])
+    assert pca_reconstruction_loss(data) == pytest.approx(
+        np.sum(np.linalg.svd(data - data.mean(0), compute_uv=False)[2:] ** 2))
+    check_program(pca_reconstruction_loss, data)

@@ -21,7 +21,7 @@ Degenerate points
 -----------------
 Singular vectors (eigenvectors) are not differentiable where singular values
 (eigenvalues) repeat: any rotation within the repeated group is an equally valid
-output.  Values closer than ``GAP_RTOL * K * max|value|`` count as repeated, and the
+output.  Values closer than ``1000 eps K max|value|`` count as repeated, and the
 rotation within a repeated group is given zero derivative (the divided difference
 ``1 / (s_j - s_i)`` is replaced by 0).  With this convention the derivatives are
 exact for functions of the values that are symmetric within each group (sums,
@@ -48,7 +48,8 @@ from ._linalg_basic import lower_adjoint, lower_symmetric, mT
 __all__ = ["svd_p", "svdvals_p", "eigh_p", "eigvalsh_p", "eig_p", "qr_p", "complement_p",
            "GAP_RTOL", "unpack_svd"]
 
-#: Relative gap (times the matrix size) below which two values count as repeated.
+#: Relative gap (times the matrix size) below which two float64 values count as
+#: repeated; scaled by the machine epsilon for other precisions.
 GAP_RTOL = 1e3 * np.finfo(np.float64).eps
 
 
@@ -64,10 +65,11 @@ def _diag_embed(v):
 
 def _gap_masks(values):
     """``(repeated, tol)``: pairs ``(i, j)`` whose values count as equal (diagonal too)."""
-    v = base_value(values)
+    v = np.asarray(base_value(values))
     k = v.shape[-1]
-    tol = GAP_RTOL * max(k, 1) * np.max(np.abs(v), axis=-1, keepdims=True)
-    tol = np.maximum(tol, np.finfo(np.float64).tiny)
+    eps = np.finfo(v.dtype if v.dtype.kind == "f" else np.float64).eps
+    tol = GAP_RTOL * (eps / np.finfo(np.float64).eps) * max(k, 1)
+    tol = np.maximum(tol * np.max(np.abs(v), axis=-1, keepdims=True), np.finfo(v.dtype).tiny)
     repeated = np.abs(v[..., None, :] - v[..., :, None]) <= tol[..., None]
     return repeated, tol
 

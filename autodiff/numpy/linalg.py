@@ -37,17 +37,26 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._registry import implements
-from .._shapes import axis_tuple, ndim_of, shape_of
+from .._registry import HANDLED_FUNCTIONS, implements, implements_constant
+from .._shapes import ndim_of, shape_of
 from .._tracer import Tracer, base_value
-from ._linalg_basic import (cholesky_p, det_p, inv_p, logabsdet_p, mT, pinv_p, solve_p)
-from ._linalg_decompositions import (complement_p, eig_p, eigh_p, eigvalsh_p, qr_p, svd_p,
-                                     svdvals_p, unpack_svd)
-from ._reductions import norm2
+from ._linalg_basic import cholesky_p, det_p, inv_p, logabsdet_p, mT, pinv_p, solve_p
+from ._linalg_decompositions import (
+    complement_p,
+    eig_p,
+    eigh_p,
+    eigvalsh_p,
+    qr_p,
+    svd_p,
+    svdvals_p,
+    unpack_svd,
+)
+from ._linalg_norms import cond, matrix_norm, norm, vector_norm
 
 __all__ = ["solve", "inv", "det", "slogdet", "cholesky", "pinv", "lstsq", "matrix_power",
-           "multi_dot", "svd", "eigh", "eigvalsh", "eig", "eigvals", "qr", "norm",
-           "LinAlgError"]
+           "multi_dot", "svd", "svdvals", "eigh", "eigvalsh", "eig", "eigvals", "qr", "norm",
+           "vector_norm", "matrix_norm", "cond", "matrix_rank", "trace", "diagonal", "outer",
+           "tensordot", "matmul", "matrix_transpose", "vecdot", "cross", "LinAlgError"]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -308,81 +317,69 @@ def qr(a, mode="reduced"):
     return QRResult(q, r)
 
 
-# --- norms ----------------------------------------------------------------------------
-@implements(np.linalg.norm)
-def norm(x, ord=None, axis=None, keepdims=False):
-    """Vector and matrix norms for every ``ord`` of :func:`numpy.linalg.norm`.
-
-    The conventions at non-differentiable points are in the module docstring.
-    """
-    ndim = ndim_of(x)
-    if axis is None and ord is None:
-        return norm2(x, axis=None, keepdims=bool(keepdims))
-    if axis is None:
-        if ndim not in (1, 2):
-            raise ValueError("Improper number of dimensions to norm.")
-        axis = tuple(range(ndim))
-    elif not isinstance(axis, tuple):
-        axis = (axis,)
-    axis = tuple(a % ndim if -ndim <= a < ndim else a for a in map(int, axis))
-    axis_tuple(axis, ndim)  # raises AxisError on an axis out of range
-    if len(axis) == 1:
-        return _vector_norm(x, ord, axis, bool(keepdims))
-    if len(axis) == 2:
-        return _matrix_norm(x, ord, axis, bool(keepdims))
-    raise ValueError("Improper number of dimensions to norm.")
 
 
-def _vector_norm(x, ord, axis, keepdims):
-    if ord is None or ord == 2:
-        return norm2(x, axis=axis, keepdims=keepdims)
-    if isinstance(ord, str):
-        raise ValueError(f"Invalid norm order '{ord}' for vectors")
-    if ord == np.inf:
-        return np.max(np.abs(x), axis=axis, keepdims=keepdims)
-    if ord == -np.inf:
-        return np.min(np.abs(x), axis=axis, keepdims=keepdims)
-    if ord == 0:  # the number of nonzero entries: piecewise constant
-        return np.sum(base_value(x) != 0, axis=axis, keepdims=keepdims).astype(float)
-    if ord == 1:
-        return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
-    ord = float(ord)
-    magnitude = np.abs(x)
-    if ord < 1:
-        if np.any(base_value(x) == 0):
-            raise ValueError(f"numpy.linalg.norm(ord={ord:g}) is not differentiable at a "
-                             "vector with a zero entry")
-        return np.sum(magnitude ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    # p >= 1: scale by the largest magnitude (a constant), so that x = 0 gives the
-    # subgradient 0 instead of 0 * inf, and large entries do not overflow.
-    scale = np.max(base_value(magnitude), axis=axis, keepdims=True)
-    scale = np.where(scale == 0, 1.0, scale)
-    total = np.sum((magnitude / scale) ** ord, axis=axis, keepdims=True)
-    zero = base_value(total) == 0
-    root = np.where(zero, 0.0, np.where(zero, 1.0, total) ** (1.0 / ord)) * scale
-    return root if keepdims else np.squeeze(root, axis)
+# --- the array-API functions of numpy.linalg (NumPy 2) ----------------------------------------
+@implements(np.linalg.svdvals)
+def svdvals(x, /):
+    """Singular values of each matrix of the stack (descending)."""
+    _matrices(x, "svdvals", square=False)
+    return svdvals_p(x)
 
 
-def _matrix_norm(x, ord, axis, keepdims):
-    row, col = axis
-    if row == col:
-        raise ValueError("Duplicate axes given.")
-    if ord is None or ord == "fro":
-        out = norm2(x, axis=tuple(sorted(axis)), keepdims=keepdims)
-        return out
-    if ord in (2, -2, "nuc"):
-        s = svdvals_p(np.moveaxis(x, (row, col), (-2, -1)))
-        out = {2: np.max, -2: np.min}.get(ord, np.sum)(s, axis=-1)
-    elif ord in (1, -1):
-        sums = np.sum(np.abs(x), axis=row, keepdims=True)
-        out = (np.max if ord == 1 else np.min)(sums, axis=col, keepdims=True)
-        out = np.squeeze(out, (row, col))
-    elif ord in (np.inf, -np.inf):
-        sums = np.sum(np.abs(x), axis=col, keepdims=True)
-        out = (np.max if ord == np.inf else np.min)(sums, axis=row, keepdims=True)
-        out = np.squeeze(out, (row, col))
-    else:
-        raise ValueError("Invalid norm order for matrices.")
-    if keepdims:
-        out = np.expand_dims(out, tuple(sorted((row, col))))
-    return out
+implements_constant(np.linalg.matrix_rank)
+matrix_rank = HANDLED_FUNCTIONS[np.linalg.matrix_rank]  # a piecewise constant: no derivative
+
+
+@implements(np.linalg.trace)
+def trace(x, /, *, offset=0, dtype=None):
+    """Sum of the ``offset`` diagonal of each matrix of the stack."""
+    return np.trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
+
+
+@implements(np.linalg.diagonal)
+def diagonal(x, /, *, offset=0):
+    """The ``offset`` diagonal of each matrix of the stack."""
+    return np.diagonal(x, offset=offset, axis1=-2, axis2=-1)
+
+
+@implements(np.linalg.outer)
+def outer(x1, x2, /):
+    """Outer product of two vectors."""
+    if ndim_of(x1) != 1 or ndim_of(x2) != 1:
+        raise ValueError("numpy.linalg.outer: Input arrays must be one-dimensional")
+    return np.outer(x1, x2)
+
+
+@implements(np.linalg.tensordot)
+def tensordot(x1, x2, /, *, axes=2):
+    return np.tensordot(x1, x2, axes=axes)
+
+
+@implements(np.linalg.matmul)
+def matmul(x1, x2, /):
+    return np.matmul(x1, x2)
+
+
+@implements(np.linalg.matrix_transpose)
+def matrix_transpose(x, /):
+    return mT(x)
+
+
+@implements(np.linalg.vecdot)
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot product of vectors along ``axis`` (broadcasting the other axes)."""
+    return np.sum(x1 * x2, axis=axis)
+
+
+@implements(np.linalg.cross)
+def cross(x1, x2, /, *, axis=-1):
+    """Cross product of 3-vectors along ``axis``, from its components."""
+    a = np.moveaxis(x1, axis, -1)
+    b = np.moveaxis(x2, axis, -1)
+    if np.shape(base_value(a))[-1] != 3 or np.shape(base_value(b))[-1] != 3:
+        raise ValueError("numpy.linalg.cross: both inputs must be 3-vectors along axis")
+    c = np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                  a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                  a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+    return np.moveaxis(c, -1, axis)

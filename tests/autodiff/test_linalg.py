@@ -157,6 +157,39 @@ def test_composed_functions(key):
     ad.check_grads(f, args, order=2)
 
 
+V43, W43 = normal(4, 3), normal(4, 3)
+ARRAY_API = {
+    "svdvals": (np.linalg.svdvals, (STACK,)),
+    "cond": (np.linalg.cond, (STACK,)),
+    "cond -2": (lambda x: np.linalg.cond(x, -2), (STACK,)),
+    "cond fro": (lambda x: np.linalg.cond(x, "fro"), (STACK,)),
+    "cond 1": (lambda x: np.linalg.cond(x, 1), (STACK,)),
+    "trace": (lambda x: np.linalg.trace(x, offset=1), (STACK,)),
+    "diagonal": (np.linalg.diagonal, (STACK,)),
+    "outer": (lambda a, b: np.linalg.outer(a[0], b[1]), (V43, W43)),
+    "tensordot": (lambda a, b: np.linalg.tensordot(a, b, axes=([0], [0])), (V43, W43)),
+    "matmul": (lambda a, b: np.linalg.matmul(a, b.T), (V43, W43)),
+    "matrix_transpose": (np.linalg.matrix_transpose, (STACK,)),
+    "vecdot": (np.linalg.vecdot, (V43, W43)),
+    "cross": (np.linalg.cross, (V43, W43)),
+    "cross axis 0": (lambda a, b: np.linalg.cross(a.T, b.T, axis=0), (V43, W43)),
+    "vector_norm": (np.linalg.vector_norm, (STACK,)),
+    "vector_norm axes": (lambda x: np.linalg.vector_norm(x, axis=(0, 2), keepdims=True, ord=3),
+                         (STACK,)),
+    "matrix_norm": (np.linalg.matrix_norm, (STACK,)),
+    "matrix_norm nuc": (lambda x: np.linalg.matrix_norm(x, ord="nuc", keepdims=True),
+                        (STACK,)),
+    "matrix_rank is a constant": (lambda x: np.linalg.matrix_rank(x[0]) * x, (STACK,)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(ARRAY_API))
+def test_array_api_functions_of_numpy_linalg(key):
+    f, args = ARRAY_API[key]
+    np.testing.assert_allclose(traced_value(f, *args), f(*args), rtol=1e-12)
+    ad.check_grads(f, args, order=2)
+
+
 # --- batched tangents: k equal to a stack or matrix dimension -------------------------------
 def _stack_of(x, n=3):
     """``n`` matrices ``(n, n, n)`` that depend on ``x`` (size n): jacfwd has k = n."""
@@ -342,7 +375,8 @@ def kalman_negative_log_likelihood(params, observations):
         cov = transition @ cov @ transition.T + process
         innovation = observations[:, t] - mean
         s = cov + noise
-        total = total + 0.5 * np.sum(innovation[..., None] * np.linalg.solve(s, innovation[..., None]))
+        weighted = np.linalg.solve(s, innovation[..., None])  # stacked (series, 2, 1)
+        total = total + 0.5 * np.sum(innovation[..., None] * weighted)
         total = total + 0.5 * np.sum(np.linalg.slogdet(s)[1])
         gain = np.swapaxes(np.linalg.solve(s, cov), -1, -2)  # cov S^{-1} (both symmetric)
         mean = mean + np.squeeze(gain @ innovation[..., None], -1)

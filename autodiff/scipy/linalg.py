@@ -1,6 +1,7 @@
 """Differentiable ``scipy.linalg``: solve_triangular, cho_factor/cho_solve,
-lu_factor/lu_solve, expm, sqrtm, solve_sylvester, solve_banded, block_diag,
-cholesky, solve, det and inv.
+lu_factor/lu_solve/lu, expm/expm_frechet, sqrtm, solve_sylvester, solve_banded,
+block_diag, toeplitz/circulant/hankel, and SciPy's versions of cholesky, solve,
+det, inv, eigh/eigvalsh (also generalized), svd/svdvals, qr, pinv, norm and lstsq.
 
 SciPy's functions are written in Python and cannot dispatch to traced arrays;
 calling one on a traced value raises an error that points here
@@ -13,9 +14,7 @@ Conventions
 * ``cho_factor`` returns the factor with zeros in the other triangle (SciPy leaves
   arbitrary values there; ``cho_solve`` never reads them).  ``lu_factor`` returns
   ``(lu, piv)`` like SciPy; ``piv`` is a constant (the pivoting is locally fixed).
-* ``expm``: the derivative is the Frechet derivative, from the block-triangular
-  identity ``expm([[A, E], [0, A]]) = [[expm(A), L(A, E)], [0, expm(A)]]``.
-* ``sqrtm``: real square roots only; ``dX`` solves ``X dX + dX X = dA``.
+* Matrix functions (expm, sqrtm): see :mod:`._linalg_matfuncs`.
 """
 
 from __future__ import annotations
@@ -27,11 +26,14 @@ from .._registry import declare, implements
 from .._shapes import ndim_of, shape_of
 from .._tracer import base_value, set_rules
 from ..numpy import linalg as _nla
-from ..numpy._linalg_basic import mT
+from ..numpy._linalg_basic import lower_symmetric, mT
+from ._linalg_matfuncs import expm, expm_frechet, solve_sylvester, sqrtm
+from ._linalg_structured import block_diag, circulant, hankel, solve_banded, toeplitz
 
-__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "expm",
-           "sqrtm", "solve_sylvester", "solve_banded", "block_diag", "cholesky", "solve",
-           "det", "inv"]
+__all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve", "lu",
+           "expm", "expm_frechet", "sqrtm", "solve_sylvester", "solve_banded", "block_diag",
+           "cholesky", "solve", "det", "inv", "eigh", "eigvalsh", "svd", "svdvals", "qr",
+           "pinv", "norm", "lstsq", "toeplitz", "circulant", "hankel"]
 
 
 def _single_square(a, name: str) -> None:
@@ -225,130 +227,6 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     return w[np.argsort(perm)]
 
 
-# --- matrix exponential: the Frechet derivative from a block-triangular expm --------------
-def _frechet_expm(a, e):
-    """``L(A, E)`` for a stack of directions ``e`` (``a`` broadcasts against it)."""
-    n = shape_of(a)[-1]
-    a = np.broadcast_to(a, shape_of(e))
-    zeros = np.zeros(shape_of(e))
-    block = np.concatenate([np.concatenate([a, e], axis=-1),
-                            np.concatenate([zeros, a], axis=-1)], axis=-2)
-    return expm_p(block)[..., :n, n:]
-
-
-expm_p = declare(
-    sl.expm, "scipy.linalg.expm",
-    vjps=[lambda ans, a: lambda g: _frechet_expm(mT(a), g)],
-    jvps=[lambda t, ans, a: _frechet_expm(a, t)],
-)
-
-
-@implements(alternative="scipy.linalg.expm")
-def expm(A):
-    """Matrix exponential of each square matrix of the stack ``(..., n, n)``."""
-    return expm_p(A)
-
-
-# --- Sylvester equations and the matrix square root ----------------------------------------
-def _sylvester_impl(a, b, c):
-    return sl.solve_sylvester(a, b, c)
-
-
-def _sylvester_many(a, b, c):
-    """Solve ``a z + z b = c`` for a leading batch of right-hand sides ``c``."""
-    shape = shape_of(c)
-    return sylvester_p(np.broadcast_to(a, shape), np.broadcast_to(b, shape), c)
-
-
-def _sylvester_vjp(which, ans, args, kwargs):
-    a, b, c = args
-
-    def vjp(g):
-        gc = sylvester_p(mT(a), mT(b), g)
-        by_arg = {0: lambda: -np.matmul(gc, mT(ans)), 1: lambda: -np.matmul(mT(ans), gc),
-                  2: lambda: gc}
-        return tuple(by_arg[i]() for i in which)
-
-    return vjp
-
-
-sylvester_p = declare(
-    _sylvester_impl, "scipy.linalg.solve_sylvester",
-    jvps=[lambda t, ans, a, b, c: _sylvester_many(a, b, -np.matmul(t, ans)),
-          lambda t, ans, a, b, c: _sylvester_many(a, b, -np.matmul(ans, t)),
-          lambda t, ans, a, b, c: _sylvester_many(a, b, t)],
-)
-set_rules(sylvester_p, vjp=_sylvester_vjp)
-
-
-@implements(alternative="scipy.linalg.solve_sylvester")
-def solve_sylvester(a, b, q):
-    """Solve ``a x + x b = q``; differentiable in all three."""
-    return sylvester_p(a, b, q)
-
-
-def _sqrtm_impl(a):
-    x = sl.sqrtm(a)
-    if np.iscomplexobj(x):
-        raise NotImplementedError(
-            "scipy.linalg.sqrtm of this matrix is complex (it has negative eigenvalues); "
-            "autodiff differentiates real square roots only")
-    return x
-
-
-sqrtm_p = declare(
-    _sqrtm_impl, "scipy.linalg.sqrtm",
-    vjps=[lambda ans, a: lambda g: sylvester_p(mT(ans), mT(ans), g)],
-    jvps=[lambda t, ans, a: _sylvester_many(ans, ans, t)],
-)
-
-
-@implements(alternative="scipy.linalg.sqrtm")
-def sqrtm(A, **kwargs):
-    """Principal square root of a matrix whose square root is real."""
-    _single_square(A, "sqrtm")
-    return sqrtm_p(A)
-
-
-# --- banded systems and block-diagonal assembly (composed) --------------------------------
-@implements(alternative="scipy.linalg.solve_banded")
-def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
-    """Solve the banded system in SciPy's storage (``ab[u + i - j, j] = A[i, j]``)."""
-    lower, upper = (int(v) for v in l_and_u)
-    rows, n = shape_of(ab)
-    if rows != lower + upper + 1:
-        raise ValueError(f"invalid values for the number of lower and upper diagonals: "
-                         f"l+u+1 ({lower + upper + 1}) does not equal ab.shape[0] ({rows})")
-    i, j = np.indices((n, n))
-    band = upper + i - j
-    inside = (band >= 0) & (band < rows)
-    dense = np.where(inside, ab[np.clip(band, 0, rows - 1), j], 0.0)
-    return np.linalg.solve(dense, b)
-
-
-@implements(alternative="scipy.linalg.block_diag")
-def block_diag(*arrs):
-    """Block-diagonal matrix of the given blocks (1-D blocks are rows, as in SciPy)."""
-    blocks = []
-    for x in arrs:
-        nd = ndim_of(x)
-        if nd > 2:
-            raise ValueError("arguments in the following positions have dimension greater "
-                             "than 2")
-        blocks.append(np.reshape(x, (1,) * (2 - nd) + shape_of(x)) if nd < 2 else x)
-    if not blocks:
-        return np.empty((1, 0))
-    widths = [shape_of(x)[1] for x in blocks]
-    total = sum(widths)
-    rows, left = [], 0
-    for x, w in zip(blocks, widths):
-        r = shape_of(x)[0]
-        rows.append(np.concatenate([np.zeros((r, left)), x, np.zeros((r, total - left - w))],
-                                   axis=1))
-        left += w
-    return np.concatenate(rows, axis=0)
-
-
 @implements(alternative="scipy.linalg.solve")
 def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
           assume_a=None, transposed=False):
@@ -366,3 +244,103 @@ def det(a, overwrite_a=False, check_finite=True):
 def inv(a, overwrite_a=False, check_finite=True, **kwargs):
     """Inverse of each square matrix of the stack."""
     return _nla.inv(a)
+
+
+# --- SciPy's versions of the decompositions (thin wrappers over autodiff.numpy.linalg) ------
+@implements(alternative="scipy.linalg.eigh")
+def eigh(a, b=None, *, lower=True, eigvals_only=False, subset_by_index=None, **kwargs):
+    """Symmetric (generalized, with ``b``) eigenproblem ``a v = w b v``.
+
+    With ``b``, ``b = L L^T`` reduces it to the standard problem for
+    ``L^{-1} a L^{-T}``; eigenvectors are ``b``-orthonormal as in SciPy (their signs
+    may differ).  ``subset_by_index`` slices the ascending eigenvalues.
+    """
+    for option in ("subset_by_value", "driver"):
+        if kwargs.get(option) is not None:
+            raise NotImplementedError(f"autodiff.scipy.linalg.eigh: {option} is not supported")
+    if kwargs.get("type", 1) != 1:
+        raise NotImplementedError("autodiff.scipy.linalg.eigh: only type=1 is supported")
+    uplo = "L" if lower else "U"
+    if b is None:
+        w, v = _nla.eigh(a, UPLO=uplo)
+    else:
+        chol = _nla.cholesky(b, upper=not lower)
+        factor = chol if lower else mT(chol)  # b = F F^T with F lower triangular
+        half = solve_triangular(factor, lower_symmetric(a, lower), lower=True)
+        reduced = mT(solve_triangular(factor, mT(half), lower=True))
+        w, u = _nla.eigh(reduced)
+        v = solve_triangular(factor, u, trans=1, lower=True)
+    if subset_by_index is not None:
+        lo, hi = (int(i) for i in subset_by_index)
+        w, v = w[..., lo:hi + 1], v[..., lo:hi + 1]
+    return w if eigvals_only else (w, v)
+
+
+@implements(alternative="scipy.linalg.eigvalsh")
+def eigvalsh(a, b=None, *, lower=True, **kwargs):
+    """Eigenvalues of the symmetric (generalized) eigenproblem."""
+    return eigh(a, b, lower=lower, eigvals_only=True, **kwargs)
+
+
+@implements(alternative="scipy.linalg.svd")
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True,
+        lapack_driver="gesdd"):
+    """Singular value decomposition (see :func:`autodiff.numpy.linalg.svd`)."""
+    out = _nla.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return tuple(out) if compute_uv else out
+
+
+@implements(alternative="scipy.linalg.svdvals")
+def svdvals(a, overwrite_a=False, check_finite=True):
+    return _nla.svdvals(a)
+
+
+@implements(alternative="scipy.linalg.qr")
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """QR decomposition, modes ``'full'``, ``'economic'`` and ``'r'`` (no pivoting)."""
+    if pivoting or mode not in ("full", "economic", "r"):
+        raise NotImplementedError("autodiff.scipy.linalg.qr: only modes 'full', 'economic' "
+                                  "and 'r' without pivoting are differentiable")
+    if mode == "r":
+        return (_nla.qr(a, mode="complete")[1],)
+    return tuple(_nla.qr(a, mode="complete" if mode == "full" else "reduced"))
+
+
+@implements(alternative="scipy.linalg.lu")
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """``(P, L, U)`` with ``A = P L U`` for a square matrix (``P`` is constant)."""
+    packed, piv = lu_factor(a)
+    n = shape_of(packed)[-1]
+    low, up = np.tril(packed, -1) + np.eye(n), np.triu(packed)
+    perm = _permutation(piv)
+    if p_indices:  # A = L[p] U
+        p = np.argsort(perm)
+        return (low[p], up) if permute_l else (p, low, up)
+    p = np.zeros((n, n))
+    p[perm, np.arange(n)] = 1.0
+    return (np.matmul(p, low), up) if permute_l else (p, low, up)
+
+
+@implements(alternative="scipy.linalg.pinv")
+def pinv(a, *, atol=None, rtol=None, return_rank=False, check_finite=True):
+    """Pseudo-inverse (``rtol`` relative cutoff; ``atol`` is not supported)."""
+    if atol is not None:
+        raise NotImplementedError("autodiff.scipy.linalg.pinv: atol is not supported; "
+                                  "use rtol")
+    out = _nla.pinv(a) if rtol is None else _nla.pinv(a, rcond=rtol)
+    if return_rank:
+        return out, int(np.linalg.matrix_rank(base_value(out)))
+    return out
+
+
+@implements(alternative="scipy.linalg.norm")
+def norm(a, ord=None, axis=None, keepdims=False, check_finite=True):
+    return _nla.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+
+
+@implements(alternative="scipy.linalg.lstsq")
+def lstsq(a, b, cond=None, overwrite_a=False, overwrite_b=False, check_finite=True,
+          lapack_driver=None):
+    """``(x, residues, rank, s)`` as SciPy returns them."""
+    x, residues, rank, s = _nla.lstsq(a, b, rcond=cond)
+    return x, residues, rank, s

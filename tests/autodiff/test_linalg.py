@@ -190,6 +190,59 @@ def test_array_api_functions_of_numpy_linalg(key):
     ad.check_grads(f, args, order=2)
 
 
+A44, B44 = normal(4, 4), normal(4, 4)
+S44, T44 = A44 @ A44.T + np.eye(4), B44 @ B44.T + np.eye(4)
+C4, R3 = normal(4), normal(3)
+SCIPY_WRAPPERS = {  # name: (autodiff version, SciPy's, args); sign-free outputs
+    "eigh": (lambda a: asl.eigh(a)[1] ** 2, lambda a: scipy.linalg.eigh(a)[1] ** 2, (S44,)),
+    "eigh upper": (lambda a: asl.eigh(a, lower=False)[0],
+                   lambda a: scipy.linalg.eigh(a, lower=False)[0], (S44 + np.tril(A44, -1),)),
+    "eigh generalized": (lambda a, b: asl.eigh(a, b)[1] ** 2,
+                         lambda a, b: scipy.linalg.eigh(a, b)[1] ** 2, (S44, T44)),
+    "eigh generalized upper": (
+        lambda a, b: asl.eigh(a, b, lower=False)[1] ** 2,
+        lambda a, b: scipy.linalg.eigh(a, b, lower=False)[1] ** 2,
+        (S44 + np.tril(A44, -1), T44 + np.tril(B44, -1))),
+    "eigvalsh subset": (lambda a, b: asl.eigvalsh(a, b, subset_by_index=[1, 2]),
+                        lambda a, b: scipy.linalg.eigvalsh(a, b, subset_by_index=[1, 2]),
+                        (S44, T44)),
+    "svd": (lambda a: asl.svd(a[:3])[1], lambda a: scipy.linalg.svd(a[:3])[1], (A44,)),
+    "svdvals": (asl.svdvals, scipy.linalg.svdvals, (A44,)),
+    "qr full": (lambda a: asl.qr(a[:, :3])[1] ** 2,
+                lambda a: scipy.linalg.qr(a[:, :3])[1] ** 2, (A44,)),
+    "qr economic": (lambda a: asl.qr(a[:, :3], mode="economic")[0] ** 2,
+                    lambda a: scipy.linalg.qr(a[:, :3], mode="economic")[0] ** 2, (A44,)),
+    "qr r": (lambda a: asl.qr(a[:, :3], mode="r")[0] ** 2,
+             lambda a: scipy.linalg.qr(a[:, :3], mode="r")[0] ** 2, (A44,)),
+    "lu": (lambda a: np.concatenate(asl.lu(a)),
+           lambda a: np.concatenate(scipy.linalg.lu(a)), (A44,)),
+    "lu permute_l": (lambda a: np.concatenate(asl.lu(a, permute_l=True)),
+                     lambda a: np.concatenate(scipy.linalg.lu(a, permute_l=True)), (A44,)),
+    "lu p_indices": (lambda a: asl.lu(a, p_indices=True)[1],
+                     lambda a: scipy.linalg.lu(a, p_indices=True)[1], (A44,)),
+    "pinv": (lambda a: asl.pinv(a[:3]), lambda a: scipy.linalg.pinv(a[:3]), (A44,)),
+    "norm": (lambda a: asl.norm(a, 2), lambda a: scipy.linalg.norm(a, 2), (A44,)),
+    "lstsq": (lambda a, b: asl.lstsq(a[:, :2], b)[0],
+              lambda a, b: scipy.linalg.lstsq(a[:, :2], b)[0], (A44, C4)),
+    "expm_frechet": (lambda a, e: np.concatenate(asl.expm_frechet(0.3 * a, e)),
+                     lambda a, e: np.concatenate(scipy.linalg.expm_frechet(0.3 * a, e)),
+                     (A44, B44)),
+    "toeplitz": (asl.toeplitz, scipy.linalg.toeplitz, (C4, R3)),
+    "toeplitz symmetric": (asl.toeplitz, scipy.linalg.toeplitz, (C4,)),
+    "circulant": (asl.circulant, scipy.linalg.circulant, (C4,)),
+    "hankel": (asl.hankel, scipy.linalg.hankel, (C4, R3)),
+    "hankel zeros": (asl.hankel, scipy.linalg.hankel, (C4,)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(SCIPY_WRAPPERS))
+def test_scipy_linalg_wrappers(key):
+    f, reference, args = SCIPY_WRAPPERS[key]
+    np.testing.assert_allclose(traced_value(f, *args), reference(*args), rtol=1e-9,
+                               atol=1e-12)
+    ad.check_grads(f, args, order=2)
+
+
 # --- batched tangents: k equal to a stack or matrix dimension -------------------------------
 def _stack_of(x, n=3):
     """``n`` matrices ``(n, n, n)`` that depend on ``x`` (size n): jacfwd has k = n."""

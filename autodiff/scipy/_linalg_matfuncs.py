@@ -1,5 +1,6 @@
 """Matrix functions of ``scipy.linalg``: expm, expm_frechet, sqrtm and the Sylvester
-solve that sqrtm's derivative needs (re-exported by :mod:`autodiff.scipy.linalg`).
+solve that sqrtm's derivative needs (re-exported, and registered as the alternatives to SciPy's, by
+:mod:`autodiff.scipy.linalg`).
 
 * ``expm``: the derivative is the Frechet derivative, from the block-triangular
   identity ``expm([[A, E], [0, A]]) = [[expm(A), L(A, E)], [0, expm(A)]]``; its
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as sl
 
-from .._registry import declare, implements
+from .._registry import declare
 from .._shapes import shape_of
 from .._tracer import set_rules
 from ..numpy._linalg_basic import mT
@@ -40,7 +41,6 @@ expm_p = declare(
 )
 
 
-@implements(alternative="scipy.linalg.expm")
 def expm(A):
     """Matrix exponential of each square matrix of the stack ``(..., n, n)``."""
     return expm_p(A)
@@ -78,7 +78,6 @@ sylvester_p = declare(
 set_rules(sylvester_p, vjp=_sylvester_vjp)
 
 
-@implements(alternative="scipy.linalg.solve_sylvester")
 def solve_sylvester(a, b, q):
     """Solve ``a x + x b = q``; differentiable in all three."""
     return sylvester_p(a, b, q)
@@ -100,7 +99,6 @@ sqrtm_p = declare(
 )
 
 
-@implements(alternative="scipy.linalg.sqrtm")
 def sqrtm(A, **kwargs):
     """Principal square root of a matrix whose square root is real."""
     shape = shape_of(A)
@@ -110,7 +108,6 @@ def sqrtm(A, **kwargs):
 
 
 
-@implements(alternative="scipy.linalg.expm_frechet")
 def expm_frechet(A, E, method=None, compute_expm=True, check_finite=True):
     """``(expm(A), L(A, E))``, the Frechet derivative of expm at A in direction E."""
     frechet = _frechet_expm(A, E)

@@ -1,19 +1,18 @@
 """Structured matrices and banded solves of ``scipy.linalg``, composed from
 differentiable indexing and concatenation: block_diag, toeplitz, circulant, hankel
-and solve_banded (re-exported by :mod:`autodiff.scipy.linalg`)."""
+and solve_banded (re-exported, and registered as the alternatives to SciPy's, by
+:mod:`autodiff.scipy.linalg`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._registry import implements
 from .._shapes import ndim_of, shape_of
 
 __all__ = ["solve_banded", "block_diag", "toeplitz", "circulant", "hankel"]
 
 
 # --- banded systems and block-diagonal assembly (composed) --------------------------------
-@implements(alternative="scipy.linalg.solve_banded")
 def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True):
     """Solve the banded system in SciPy's storage (``ab[u + i - j, j] = A[i, j]``)."""
     lower, upper = (int(v) for v in l_and_u)
@@ -28,7 +27,6 @@ def solve_banded(l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_fi
     return np.linalg.solve(dense, b)
 
 
-@implements(alternative="scipy.linalg.block_diag")
 def block_diag(*arrs):
     """Block-diagonal matrix of the given blocks (1-D blocks are rows, as in SciPy)."""
     blocks = []
@@ -58,7 +56,6 @@ def _vector(x, name):
     return x
 
 
-@implements(alternative="scipy.linalg.toeplitz")
 def toeplitz(c, r=None):
     """Toeplitz matrix with first column ``c`` and first row ``r`` (``r[0]`` ignored)."""
     c = _vector(c, "toeplitz")
@@ -69,7 +66,6 @@ def toeplitz(c, r=None):
     return values[n - 1 + i - j]
 
 
-@implements(alternative="scipy.linalg.circulant")
 def circulant(c):
     """Circulant matrix with first column ``c``."""
     n = shape_of(_vector(c, "circulant"))[0]
@@ -77,7 +73,6 @@ def circulant(c):
     return c[(i - j) % n]
 
 
-@implements(alternative="scipy.linalg.hankel")
 def hankel(c, r=None):
     """Hankel matrix with first column ``c`` and last row ``r`` (``r[0]`` ignored)."""
     c = _vector(c, "hankel")

@@ -36,6 +36,14 @@ __all__ = ["solve_triangular", "cho_factor", "cho_solve", "lu_factor", "lu_solve
            "pinv", "norm", "lstsq", "toeplitz", "circulant", "hankel"]
 
 
+# Public here, so SciPy's "no rule" error points to autodiff.scipy.linalg.<name>.
+for _function in (expm, expm_frechet, sqrtm, solve_sylvester, solve_banded, block_diag,
+                  toeplitz, circulant, hankel):
+    _function.__module__ = __name__
+    implements(alternative=f"scipy.linalg.{_function.__name__}")(_function)
+del _function
+
+
 def _single_square(a, name: str) -> None:
     shape = shape_of(a)
     if len(shape) != 2 or shape[0] != shape[1]:

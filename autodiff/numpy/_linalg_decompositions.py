@@ -20,20 +20,21 @@ factor they need from the packed answer, so they are differentiable again.
 Degenerate points
 -----------------
 Singular vectors (eigenvectors) are not differentiable where singular values
-(eigenvalues) repeat: any rotation within the repeated group is an equally valid
-output.  Values closer than ``1000 eps K max|value|`` count as repeated, and the
-rotation within a repeated group is given zero derivative (the divided difference
-``1 / (s_j - s_i)`` is replaced by 0).  With this convention the derivatives are
-exact for functions of the values that are symmetric within each group (sums,
-norms, log-determinants, ``s`` alone) and for projectors onto whole groups
-(``U_g U_g^T``); functions that weight the vectors of one group by different
-values of a split group (a reconstruction ``U S V^T`` or a matrix function
-``V f(w) V^T`` evaluated *exactly* at a repeated value) miss the in-group term;
-use the dedicated functions (``inv``, ``pinv``, ``expm``, ``sqrtm``) there.  The
-derivative of the values themselves at a tie is ``diag(U^T dA V)`` for the vectors
-LAPACK returned: like ``max`` at a tie, an element of the generalized gradient.
-Zero singular values of a non-square matrix give ``S^{-1}`` the pseudo-inverse
-convention (0).  Nothing here produces NaN from a finite input.
+(eigenvalues) repeat, or at zero singular values of a non-square matrix: any
+rotation within the repeated group is an equally valid output.  Values closer than
+``1000 eps K max|value|`` count as repeated.  There the rules raise
+:class:`numpy.linalg.LinAlgError` as soon as a tangent (forward mode) or a cotangent
+(reverse mode) has weight on the undefined rotation; derivatives that do not
+involve it are still computed: tangents that keep the group tied (the rotation
+part of ``U^T dA V``), and functions of the values alone (``svd(a)[1]`` in reverse
+mode, ``svd(a, compute_uv=False)``, ``eigvalsh`` and the norms, in both modes).
+The derivative of the values at a tie is ``diag(U^T dA V)`` (``v_i^T dA v_i``) for
+the vectors LAPACK returned: like ``max`` at a tie, an element of the generalized
+gradient, exact for functions symmetric within the group (sums, norms, log-dets).
+Second derivatives of the values at a tie need the vectors' derivative and raise.
+An error is preferred to a convention here because no finite value makes smooth
+compositions (``U S V^T``, ``V f(w) V^T``) correct at an exact tie.  Nothing here
+produces NaN from a finite input.
 """
 
 from __future__ import annotations
@@ -81,6 +82,33 @@ def _inverse_gaps(values):
     return np.where(repeated, 0.0, 1.0 / np.where(repeated, 1.0, gaps))
 
 
+def _off_diagonal(mask):
+    n = mask.shape[-1]
+    return mask & ~np.eye(n, dtype=bool)
+
+
+#: Entries of a tangent or cotangent below this fraction of its largest entry count as 0.
+_ZERO_RTOL = 1e-8
+
+
+def _refuse_if_moves(x, undefined, reference, name: str, vectors: str, hint: str) -> None:
+    """Raise where a tangent/cotangent ``x`` has weight on an undefined coefficient.
+
+    ``undefined`` marks the entries whose derivative does not exist (pairs of tied
+    values, columns of zero singular values); ``reference`` sets the scale of zero.
+    """
+    x = np.abs(np.asarray(base_value(x)))
+    scale = np.max(np.abs(np.asarray(base_value(reference))), initial=0.0)
+    if np.any((x > _ZERO_RTOL * scale) & undefined):
+        raise np.linalg.LinAlgError(
+            f"numpy.linalg.{name}: the {vectors} are not differentiable here: the input has "
+            f"repeated {hint} (or zero singular values of a non-square matrix), so any "
+            f"rotation of the corresponding {vectors} is an equally valid output, and the "
+            f"derivative asked for depends on it. For functions of the values alone use "
+            f"{'eigvalsh' if 'eigen' in vectors else 'svd(a, compute_uv=False)'} (or norm); "
+            "otherwise avoid exactly repeated values (perturb the input).")
+
+
 # --- SVD: A = U diag(s) V^T, packed (..., m+1+n, K) ------------------------------------
 def _svd_impl(a, full_matrices=False):
     u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
@@ -94,10 +122,10 @@ def unpack_svd(packed, m: int):
 
 
 def _svd_coefficients(s):
-    """``D_ij = 1/(s_j - s_i)``, ``E_ij = 1/(s_j + s_i)`` and ``1/s``, with the
-    degenerate-point conventions (0 where undefined)."""
+    """``D_ij = 1/(s_j - s_i)``, ``E_ij = 1/(s_j + s_i)``, ``1/s`` and the masks where
+    they are undefined (tied pairs, pairs of zeros, zero values), set to 0 there."""
     repeated, tol = _gap_masks(s)
-    sb = base_value(s)
+    sb = np.asarray(base_value(s))
     both_zero = (sb[..., None, :] + sb[..., :, None]) <= tol[..., None]
     zero = sb <= tol
     diff = np.expand_dims(s, -2) - np.expand_dims(s, -1)
@@ -105,7 +133,11 @@ def _svd_coefficients(s):
     d = np.where(repeated, 0.0, 1.0 / np.where(repeated, 1.0, diff))
     e = np.where(both_zero, 0.0, 1.0 / np.where(both_zero, 1.0, total))
     inv_s = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s))
-    return d, e, inv_s
+    undefined = _off_diagonal(repeated | both_zero)
+    return d, e, inv_s, undefined, both_zero, zero[..., None, :]
+
+
+_SVD_WORDS = dict(name="svd", vectors="singular vectors", hint="singular values")
 
 
 def _svd_jvp(t, ans, a, full_matrices=False):
@@ -113,15 +145,20 @@ def _svd_jvp(t, ans, a, full_matrices=False):
     u, s, v = unpack_svd(ans, m)
     k = shape_of(s)[-1]
     p = np.matmul(np.matmul(mT(u), t), v)
-    d, e, inv_s = _svd_coefficients(s)
+    d, e, inv_s, undefined, both_zero, zero = _svd_coefficients(s)
     psym, panti = p + mT(p), p - mT(p)
+    _refuse_if_moves(psym, undefined, t, **_SVD_WORDS)
+    _refuse_if_moves(panti, _off_diagonal(both_zero), t, **_SVD_WORDS)
     du = np.matmul(u, 0.5 * (d * psym + e * panti))
     dv = np.matmul(v, 0.5 * (d * psym - e * panti))
     if m > k:  # (I - U U^T) dA V S^{-1}
-        du = du + (np.matmul(t, v) - np.matmul(u, p)) * np.expand_dims(inv_s, -2)
+        outside = np.matmul(t, v) - np.matmul(u, p)
+        _refuse_if_moves(outside, zero, t, **_SVD_WORDS)
+        du = du + outside * np.expand_dims(inv_s, -2)
     if n > k:  # (I - V V^T) dA^T U S^{-1}
-        du_t = np.matmul(mT(t), u) - np.matmul(v, mT(p))
-        dv = dv + du_t * np.expand_dims(inv_s, -2)
+        outside = np.matmul(mT(t), u) - np.matmul(v, mT(p))
+        _refuse_if_moves(outside, zero, t, **_SVD_WORDS)
+        dv = dv + outside * np.expand_dims(inv_s, -2)
     return np.concatenate([du, np.expand_dims(_diag(p), -2), dv], axis=-2)
 
 
@@ -129,19 +166,25 @@ def _svd_vjp(ans, a, full_matrices=False):
     m, n = shape_of(a)[-2:]
     u, s, v = unpack_svd(ans, m)
     k = shape_of(s)[-1]
-    d, e, inv_s = _svd_coefficients(s)
+    d, e, inv_s, undefined, _, zero = _svd_coefficients(s)
 
     def vjp(g):
         gu, gs, gv = unpack_svd(g, m)
         j = np.matmul(mT(u), gu)
         kk = np.matmul(mT(v), gv)
+        _refuse_if_moves(j, undefined, g, **_SVD_WORDS)
+        _refuse_if_moves(kk, undefined, g, **_SVD_WORDS)
         ja, ka = j - mT(j), kk - mT(kk)
         pbar = _diag_embed(gs) + 0.5 * ((d + e) * ja + (d - e) * ka)
         abar = np.matmul(np.matmul(u, pbar), mT(v))
         if m > k:  # (I - U U^T) Ubar S^{-1} V^T
-            abar = abar + np.matmul((gu - np.matmul(u, j)) * np.expand_dims(inv_s, -2), mT(v))
+            outside = gu - np.matmul(u, j)
+            _refuse_if_moves(outside, zero, g, **_SVD_WORDS)
+            abar = abar + np.matmul(outside * np.expand_dims(inv_s, -2), mT(v))
         if n > k:  # U S^{-1} Vbar^T (I - V V^T)
-            abar = abar + np.matmul(u, mT((gv - np.matmul(v, kk)) * np.expand_dims(inv_s, -2)))
+            outside = gv - np.matmul(v, kk)
+            _refuse_if_moves(outside, zero, g, **_SVD_WORDS)
+            abar = abar + np.matmul(u, mT(outside * np.expand_dims(inv_s, -2)))
         return abar
 
     return vjp
@@ -187,19 +230,29 @@ def _eigh_impl(a, UPLO="L"):
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
+_EIGH_WORDS = dict(name="eigh", vectors="eigenvectors", hint="eigenvalues")
+
+
+def _tied(values):
+    return _off_diagonal(_gap_masks(values)[0])
+
+
 def _eigh_jvp(t, ans, a, UPLO="L"):
     w, v = ans[..., 0, :], ans[..., 1:, :]
     p = np.matmul(np.matmul(mT(v), lower_symmetric(t, UPLO == "L")), v)
+    _refuse_if_moves(p, _tied(w), t, **_EIGH_WORDS)
     dv = np.matmul(v, _inverse_gaps(w) * p)
     return np.concatenate([np.expand_dims(_diag(p), -2), dv], axis=-2)
 
 
 def _eigh_vjp(ans, a, UPLO="L"):
     w, v = ans[..., 0, :], ans[..., 1:, :]
-    f = _inverse_gaps(w)
+    f, tied = _inverse_gaps(w), _tied(w)
 
     def vjp(g):
-        inner = _diag_embed(g[..., 0, :]) + f * np.matmul(mT(v), g[..., 1:, :])
+        j = np.matmul(mT(v), g[..., 1:, :])
+        _refuse_if_moves(j, tied, g, **_EIGH_WORDS)
+        inner = _diag_embed(g[..., 0, :]) + f * j
         return lower_adjoint(np.matmul(np.matmul(v, inner), mT(v)), UPLO == "L")
 
     return vjp
@@ -233,6 +286,9 @@ def _eig_impl(a):
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
+_EIG_WORDS = dict(name="eig", vectors="eigenvectors", hint="eigenvalues")
+
+
 def _eigenvector_inverse(v):
     if np.any(np.linalg.cond(base_value(v)) > 1e12):
         raise np.linalg.LinAlgError(
@@ -244,6 +300,7 @@ def _eigenvector_inverse(v):
 def _eig_jvp(t, ans, a):
     w, v = ans[..., 0, :], ans[..., 1:, :]
     p = np.matmul(np.matmul(_eigenvector_inverse(v), t), v)
+    _refuse_if_moves(p, _tied(w), t, **_EIG_WORDS)
     dv = np.matmul(v, _inverse_gaps(w) * p)
     # LAPACK normalizes each eigenvector to unit length: keep d|v_j| = 0.
     dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
@@ -252,12 +309,13 @@ def _eig_jvp(t, ans, a):
 
 def _eig_vjp(ans, a):
     w, v = ans[..., 0, :], ans[..., 1:, :]
-    f = _inverse_gaps(w)
+    f, tied = _inverse_gaps(w), _tied(w)
     v_inv = _eigenvector_inverse(v)
 
     def vjp(g):
         b = np.matmul(mT(v), g[..., 1:, :])
         normalized = b - np.matmul(mT(v), v) * np.expand_dims(_diag(b), -2)
+        _refuse_if_moves(normalized, tied, g, **_EIG_WORDS)
         inner = _diag_embed(g[..., 0, :]) + f * normalized
         return np.matmul(np.matmul(mT(v_inv), inner), mT(v))
 

@@ -7,8 +7,9 @@ differentiable in forward and reverse mode to any order:
   ``matrix_power``, ``multi_dot`` (:mod:`._linalg_basic`);
 * ``svd`` (``full_matrices``, ``compute_uv``), ``eigh``, ``eigvalsh``, ``eig`` and
   ``eigvals`` (real spectra), ``qr`` (modes ``reduced``, ``complete``, ``r``)
-  (:mod:`._linalg_decompositions`, whose docstring gives the convention at
-  repeated singular values and eigenvalues);
+  (:mod:`._linalg_decompositions`, whose docstring gives the behaviour at
+  repeated singular values and eigenvalues: an error when the derivative asked
+  for needs the undefined rotation of the vectors);
 * ``norm`` for every ``ord``, ``axis`` and ``keepdims``.
 
 Conventions at non-differentiable points

@@ -278,43 +278,55 @@ def test_forward_batch_equals_reverse_when_k_is_a_dimension(key):
 
 
 # --- degenerate points ---------------------------------------------------------------------
-def test_svd_repeated_singular_values_convention():
+def test_svd_at_repeated_singular_values():
     q = np.linalg.qr(normal(3, 3))[0]
     a = 2.0 * q  # every singular value is 2
-    # Symmetric functions of the singular values: the exact gradient (U V^T = q).
+    # Functions of the singular values alone: exact (nuclear norm: U V^T = q).
     np.testing.assert_allclose(ad.grad(lambda a: np.linalg.norm(a, "nuc"))(a), q, atol=1e-12)
-    # Singular vectors: finite (the rotation within the group is given derivative 0).
-    jac = ad.jacfwd(lambda a: np.linalg.svd(a)[0])(a)
-    assert np.all(np.isfinite(jac))
-    np.testing.assert_allclose(jac, ad.jacrev(lambda a: np.linalg.svd(a)[0])(a), atol=1e-12)
-    # The polar factor U V^T moves exactly along directions that keep the values tied.
+    np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.svd(a)[1]))(a), q,
+                               atol=1e-12)
+    np.testing.assert_allclose(ad.jacfwd(lambda a: np.sum(np.linalg.svdvals(a)))(a), q,
+                               atol=1e-12)
+    # Tangents that keep the values tied: the polar factor U V^T moves exactly.
     w = normal(3, 3)
-    w = (w - w.T) @ q  # a rotation of a: the singular values stay equal
+    w = (w - w.T) @ q  # a rotation of a
     _, tangent = ad.jvp(lambda a: (lambda u, s, vt: u @ vt)(*np.linalg.svd(a)), (a,), (w,))
     np.testing.assert_allclose(tangent, w / 2.0, atol=1e-12)
+    # Anything that needs the undefined rotation of the vectors: an error, both modes.
+    with pytest.raises(np.linalg.LinAlgError, match="singular vectors are not differentiable"):
+        ad.jacfwd(lambda a: np.linalg.svd(a)[0])(a)
+    with pytest.raises(np.linalg.LinAlgError, match=r"svd\(a, compute_uv=False\)"):
+        ad.grad(lambda a: np.sum(np.linalg.svd(a)[0][:, 0]))(a)
+    with pytest.raises(np.linalg.LinAlgError, match="repeated singular values"):
+        ad.hessian(lambda a: np.linalg.norm(a, "nuc"))(a)
 
 
-def test_eigh_repeated_eigenvalues_convention():
+def test_eigh_at_repeated_eigenvalues():
     v = np.linalg.qr(normal(3, 3))[0]
     a = v @ np.diag([1.0, 1.0, 3.0]) @ v.T
-    d = normal(3, 3)
-    d = d + d.T
-
-    def projector(a):  # onto the eigenspace of the repeated eigenvalue: smooth
-        vectors = np.linalg.eigh(a)[1][:, :2]
-        return vectors @ vectors.T
-
-    _, tangent = ad.jvp(projector, (a,), (d,))
-    h = 1e-6
-    numeric = (projector(a + h * d) - projector(a - h * d)) / (2 * h)
-    np.testing.assert_allclose(tangent, numeric, atol=1e-7)
-    # Symmetric functions of the tied eigenvalues have their exact gradient (on the
-    # lower triangle, which is what eigvalsh reads).
+    # Symmetric functions of the tied eigenvalues: exact (on the lower triangle, which
+    # is what eigvalsh reads); each tied eigenvalue gets v_i v_i^T (LAPACK's vectors).
     p = v[:, :2] @ v[:, :2].T
+    expected = np.tril(p) + np.tril(p, -1)
     np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.eigvalsh(a)[:2]))(a),
-                               np.tril(p) + np.tril(p, -1), atol=1e-12)
-    assert np.all(np.isfinite(ad.jacrev(lambda a: np.linalg.eigh(a)[1])(a)))
-    assert np.all(np.isfinite(ad.hessian(lambda a: np.sum(np.linalg.eigh(a)[1][:, 0] ** 3))(a)))
+                               expected, atol=1e-12)
+    np.testing.assert_allclose(ad.grad(lambda a: np.sum(np.linalg.eigh(a)[0][:2]))(a),
+                               expected, atol=1e-12)
+    jac = ad.jacfwd(np.linalg.eigvalsh)(a)
+    _, vectors = np.linalg.eigh(a)
+    for i in range(3):
+        vv = np.outer(vectors[:, i], vectors[:, i])
+        np.testing.assert_allclose(jac[i], np.tril(vv) + np.tril(vv, -1), atol=1e-12)
+    # Eigenvectors (and the second derivative of the values) need the undefined
+    # rotation within the eigenspace: an error instead of a wrong number.
+    with pytest.raises(np.linalg.LinAlgError, match="eigenvectors are not differentiable"):
+        ad.grad(lambda a: (np.linalg.eigh(a)[1][:, 0] @ np.array([1.0, 2.0, 3.0])) ** 2)(a)
+    with pytest.raises(np.linalg.LinAlgError, match="eigvalsh"):
+        ad.jacfwd(lambda a: np.linalg.eigh(a)[1])(a)
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues"):
+        ad.hessian(lambda a: np.sum(np.linalg.eigvalsh(a) ** 2))(a)
+    # Away from the tie (a distinct eigenvalue's vector) the derivative exists.
+    ad.check_grads(lambda a: np.linalg.eigh(a)[1][:, 2] ** 2, (a,), modes=("rev",), order=1)
 
 
 def test_zero_matrix_and_zero_vector_give_subgradients_not_nan():
@@ -325,7 +337,8 @@ def test_zero_matrix_and_zero_vector_give_subgradients_not_nan():
     for ord in (None, 1, 2, 3, 1.5, np.inf):
         g = ad.grad(lambda x: np.linalg.norm(x, ord))(np.zeros(3))
         np.testing.assert_array_equal(g, 0.0)
-    assert np.all(np.isfinite(ad.jacfwd(lambda a: np.linalg.svd(a)[0])(z)))
+    with pytest.raises(np.linalg.LinAlgError, match="not differentiable"):
+        ad.jacfwd(lambda a: np.linalg.svd(a)[0])(z)
     with pytest.raises(ValueError, match="zero entry"):
         ad.grad(lambda x: np.linalg.norm(x, 0.5))(np.array([1.0, 0.0]))
 

@@ -10,7 +10,14 @@ differentiable in forward and reverse mode to any order:
   (:mod:`._linalg_decompositions`, whose docstring gives the behaviour at
   repeated singular values and eigenvalues: an error when the derivative asked
   for needs the undefined rotation of the vectors);
-* ``norm`` for every ``ord``, ``axis`` and ``keepdims``.
+* ``norm``, ``vector_norm``, ``matrix_norm`` (every ``ord``, ``axis``,
+  ``keepdims``) and ``cond`` (:mod:`._linalg_norms`);
+* NumPy 2's array-API functions: ``svdvals``, ``trace``, ``diagonal``, ``outer``,
+  ``tensordot``, ``matmul``, ``matrix_transpose``, ``vecdot``, ``cross``, and
+  ``matrix_rank`` (a constant).
+
+Not differentiable yet: ``tensorsolve``, ``tensorinv``; ``eig``/``eigvals`` with
+complex spectra; ``qr(mode='raw')``.
 
 Conventions at non-differentiable points
 ----------------------------------------

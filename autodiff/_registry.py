@@ -206,19 +206,28 @@ def _array(self, dtype=None, copy=None):
 _LIBRARIES = ("numpy", "scipy", "sklearn", "skimage")
 
 
+def _frame_function(frame) -> str:
+    """``scipy.linalg.solve_triangular``-style name of a frame's function; a decorator's
+    ``wrapper`` frame (SciPy's batching decorator) is named after the function it wraps."""
+    wrapped = frame.f_locals.get("f") if frame.f_code.co_name == "wrapper" else None
+    name = getattr(wrapped, "__name__", None) or frame.f_code.co_name
+    module = getattr(wrapped, "__module__", None) or frame.f_globals["__name__"]
+    return f"{module.split('._')[0]}.{name}"
+
+
 def _caller_hint() -> str:
     """Name the library function that converted a tracer (wording only, never behaviour)."""
-    frame, caller = sys._getframe(2), None  # 0: here, 1: _array, 2: who converted
+    frame, caller, full = sys._getframe(2), None, ""  # 0: here, 1: _array, 2: who converted
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        caller, frame = frame, frame.f_back
+        if full not in ALTERNATIVES:  # stop at the innermost function that has an alternative
+            caller, full = frame, _frame_function(frame)
+        frame = frame.f_back
     if caller is None:
         return ""
-    module, name = caller.f_globals["__name__"], caller.f_code.co_name
-    if module.startswith("scipy.sparse"):
-        return (f" It was called by the scipy.sparse method {name}: with a constant sparse X "
-                "only the products X @ w, X.T @ w, X.dot(w), w @ X and np.dot(X, w) are "
-                "differentiable.")
-    full = f"{module.split('._')[0]}.{name}"
+    if caller.f_globals["__name__"].startswith("scipy.sparse"):
+        return (f" It was called by the scipy.sparse method {caller.f_code.co_name}: with a "
+                "constant sparse X only the products X @ w, X.T @ w, X.dot(w), w @ X and "
+                "np.dot(X, w) are differentiable.")
     alternative = ALTERNATIVES.get(full)
     return f" It was called from {full}" + (f": use {alternative} instead." if alternative
                                            else ".")

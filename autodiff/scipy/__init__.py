@@ -1,8 +1,8 @@
-"""Differentiable SciPy pieces: ``special``, ``sparse`` products and ``ndimage``."""
+"""Differentiable SciPy pieces: ``linalg``, ``special``, ``sparse`` products and ``ndimage``."""
 
-from . import sparse, special
+from . import linalg, sparse, special
 
-__all__ = ["special", "sparse", "ndimage"]
+__all__ = ["linalg", "special", "sparse", "ndimage"]
 
 
 def __getattr__(name):

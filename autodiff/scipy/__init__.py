@@ -1,8 +1,8 @@
 """Differentiable SciPy pieces: ``special``, ``sparse`` products and ``ndimage``."""
 
-from . import sparse, special
+from . import signal, sparse, special
 
-__all__ = ["special", "sparse", "ndimage"]
+__all__ = ["special", "sparse", "ndimage", "signal", "stats"]
 
 
 def __getattr__(name):

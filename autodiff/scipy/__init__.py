@@ -1,6 +1,6 @@
 """Differentiable SciPy pieces: ``special``, ``sparse`` products and ``ndimage``."""
 
-from . import signal, sparse, special
+from . import signal, sparse, special, stats
 
 __all__ = ["special", "sparse", "ndimage", "signal", "stats"]
 

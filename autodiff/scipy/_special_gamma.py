@@ -17,7 +17,7 @@ from ._special_common import in_last_argument
 from ._special_entropy import xlog1py, xlogy
 
 __all__ = ["gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln",
-           "multigammaln", "gammainc", "gammaincc", "betainc"]
+           "multigammaln", "gammainc", "gammaincc", "betainc", "betaincc", "stdtr"]
 
 
 def _polygamma_impl(x, n):
@@ -69,11 +69,26 @@ gammainc = in_last_argument(sc.gammainc, lambda ans, a, x: _gamma_density(a, x),
                             ("shape parameter a",))
 gammaincc = in_last_argument(sc.gammaincc, lambda ans, a, x: -_gamma_density(a, x),
                              ("shape parameter a",))
-# d/dx I_x(a, b) = x**(a-1) (1-x)**(b-1) / B(a, b)
-betainc = in_last_argument(
-    sc.betainc,
-    lambda ans, a, b, x: np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b)),
-    ("shape parameter a", "shape parameter b"))
+
+
+def _beta_density(a, b, x):
+    """``x**(a-1) (1-x)**(b-1) / B(a, b)``: d/dx of the regularized incomplete beta."""
+    return np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b))
+
+
+_SHAPES = ("shape parameter a", "shape parameter b")
+betainc = in_last_argument(sc.betainc, lambda ans, a, b, x: _beta_density(a, b, x), _SHAPES)
+betaincc = in_last_argument(sc.betaincc, lambda ans, a, b, x: -_beta_density(a, b, x), _SHAPES)
+
+
+def _t_density(df, t):
+    """Density of Student's t with ``df`` degrees of freedom: d/dt of ``stdtr``."""
+    return np.exp(gammaln(0.5 * (df + 1.0)) - gammaln(0.5 * df) - 0.5 * np.log(df * np.pi)
+                  - 0.5 * (df + 1.0) * np.log1p(t * t / df))
+
+
+stdtr = in_last_argument(sc.stdtr, lambda ans, df, t: _t_density(df, t),
+                         ("degrees of freedom df",))
 
 
 def multigammaln(a, d: int):

@@ -31,13 +31,13 @@ from ._special_error import (
     erf, erfc, erfcinv, erfinv, expit, log_expit, log_ndtr, logit, ndtr, ndtri,
 )
 from ._special_gamma import (
-    beta, betainc, betaln, digamma, gamma, gammainc, gammaincc, gammaln, multigammaln,
-    polygamma, psi,
+    beta, betainc, betaincc, betaln, digamma, gamma, gammainc, gammaincc, gammaln, multigammaln,
+    polygamma, psi, stdtr,
 )
 
 __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
-    "gammainc", "gammaincc", "betainc",
+    "gammainc", "gammaincc", "betainc", "betaincc", "stdtr",
     "erf", "erfc", "erfinv", "erfcinv", "ndtr", "log_ndtr", "ndtri",
     "expit", "logit", "log_expit",
     "xlogy", "xlog1py", "entr", "rel_entr",

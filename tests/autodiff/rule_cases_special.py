@@ -38,6 +38,9 @@ CASES = {
     "gammainc[a broadcast]": (lambda x: sc.gammainc(ORDERS + 0.5, x), (POSITIVE,)),
     "gammaincc": (lambda x: sc.gammaincc(1.5, x), (POSITIVE,)),
     "betainc": (lambda x: sc.betainc(2.0, 3.5, x), (uniform(0.1, 0.9, 4),)),
+    "betaincc": (lambda x: sc.betaincc(1.5, 0.7, x), (uniform(0.1, 0.9, 4),)),
+    "stdtr": (lambda t: sc.stdtr(3.5, t), (normal(4),)),
+    "stdtr[df broadcast]": (lambda t: sc.stdtr(ORDERS + 1.0, t), (normal(4),)),
     # --- error function and normal distribution ---------------------------------------
     "erfinv": (sc.erfinv, (uniform(-0.9, 0.9, 4),)),
     "erfcinv": (sc.erfcinv, (uniform(0.1, 1.9, 4),)),

@@ -15,6 +15,17 @@ from ..numpy._elementwise import binary, unary
 __all__ = ["xlogy", "xlog1py", "entr", "rel_entr"]
 
 
+def _log(y):
+    # log 0 = -inf is the true derivative of xlogy(x, y) in x at y = 0: no warning.
+    with np.errstate(divide="ignore"):
+        return np.log(y)
+
+
+def _log1p(y):
+    with np.errstate(divide="ignore"):
+        return np.log1p(y)
+
+
 def _ratio_zero_at_zero(x, y):
     """``x / y`` with the value 0 wherever ``x == 0`` (even where ``y == 0``)."""
     zero = x == 0
@@ -23,16 +34,16 @@ def _ratio_zero_at_zero(x, y):
 
 xlogy = binary(
     sc.xlogy,
-    [lambda ans, x, y: lambda g: g * np.log(y),
+    [lambda ans, x, y: lambda g: g * _log(y),
      lambda ans, x, y: lambda g: g * _ratio_zero_at_zero(x, y)],
-    [lambda t, ans, x, y: t * np.log(y),
+    [lambda t, ans, x, y: t * _log(y),
      lambda t, ans, x, y: t * _ratio_zero_at_zero(x, y)],
 )
 xlog1py = binary(
     sc.xlog1py,
-    [lambda ans, x, y: lambda g: g * np.log1p(y),
+    [lambda ans, x, y: lambda g: g * _log1p(y),
      lambda ans, x, y: lambda g: g * _ratio_zero_at_zero(x, 1.0 + y)],
-    [lambda t, ans, x, y: t * np.log1p(y),
+    [lambda t, ans, x, y: t * _log1p(y),
      lambda t, ans, x, y: t * _ratio_zero_at_zero(x, 1.0 + y)],
 )
 # entr(x) = -x log x

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._registry import ALTERNATIVES
+from .._tracer import base_value
 from ..numpy._reductions import logsumexp
 from ._special_bessel import (
     i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e, k1, k1e, kv, kve, y0, y1, yn, yv,
@@ -47,14 +48,26 @@ __all__ = [
 ]
 
 
+def _shifted(x, axis):
+    """``x - max(x)`` along ``axis``, the shift held constant.
+
+    Both functions below are invariant to the shift, so treating it as a constant
+    keeps their derivatives exact, and the values round as SciPy's do.
+    """
+    x_max = np.max(base_value(x), axis=axis, keepdims=True)
+    return x - np.where(np.isfinite(x_max), x_max, 0.0)
+
+
 def log_softmax(x, axis=None):
     """``x - logsumexp(x)`` along ``axis`` (SciPy's signature)."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    shifted = _shifted(x, axis)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis=None):
-    """``exp(log_softmax(x))`` along ``axis`` (SciPy's signature)."""
-    return np.exp(log_softmax(x, axis=axis))
+    """``exp(x) / sum(exp(x))`` along ``axis`` (SciPy's signature)."""
+    e = np.exp(_shifted(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 # Below this |pi x| the Taylor polynomial of sin(u)/u is exact to rounding.

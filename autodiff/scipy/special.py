@@ -25,15 +25,54 @@ from .._registry import ALTERNATIVES
 from .._tracer import base_value
 from ..numpy._reductions import logsumexp
 from ._special_bessel import (
-    i0, i0e, i1, i1e, iv, ive, j0, j1, jn, jv, k0, k0e, k1, k1e, kv, kve, y0, y1, yn, yv,
+    i0,
+    i0e,
+    i1,
+    i1e,
+    iv,
+    ive,
+    j0,
+    j1,
+    jn,
+    jv,
+    k0,
+    k0e,
+    k1,
+    k1e,
+    kv,
+    kve,
+    y0,
+    y1,
+    yn,
+    yv,
 )
 from ._special_entropy import entr, rel_entr, xlog1py, xlogy
 from ._special_error import (
-    erf, erfc, erfcinv, erfinv, expit, log_expit, log_ndtr, logit, ndtr, ndtri,
+    erf,
+    erfc,
+    erfcinv,
+    erfinv,
+    expit,
+    log_expit,
+    log_ndtr,
+    logit,
+    ndtr,
+    ndtri,
 )
 from ._special_gamma import (
-    beta, betainc, betaincc, betaln, digamma, gamma, gammainc, gammaincc, gammaln, multigammaln,
-    polygamma, psi, stdtr,
+    beta,
+    betainc,
+    betaincc,
+    betaln,
+    digamma,
+    gamma,
+    gammainc,
+    gammaincc,
+    gammaln,
+    multigammaln,
+    polygamma,
+    psi,
+    stdtr,
 )
 
 __all__ = [

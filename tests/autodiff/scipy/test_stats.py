@@ -84,7 +84,8 @@ def test_poisson_values_and_derivative_in_mu():
 def test_dirichlet():
     x = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]).T  # components on the first axis
     alpha = np.array([1.5, 2.0, 3.0])
-    np.testing.assert_allclose(ast.dirichlet.logpdf(x, alpha), scipy.stats.dirichlet.logpdf(x, alpha))
+    np.testing.assert_allclose(ast.dirichlet.logpdf(x, alpha),
+                               scipy.stats.dirichlet.logpdf(x, alpha))
     np.testing.assert_allclose(ast.dirichlet.pdf(x[:, 0], alpha),
                                scipy.stats.dirichlet.pdf(x[:, 0], alpha))
     np.testing.assert_allclose(ast.dirichlet.logpdf(x[:2], alpha),

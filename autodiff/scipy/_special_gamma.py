@@ -1,8 +1,9 @@
 """The gamma family of ``scipy.special``: gamma, gammaln, digamma, polygamma, beta,
 betaln, multigammaln and the regularized incomplete gamma and beta functions.
 
-The incomplete functions are differentiable in ``x``; their shape parameters
-(``a``, ``b``) must be constants (a traced one is a clear ``NotImplementedError``).
+The incomplete gamma functions are differentiable in ``x`` and in the shape ``a``
+(:mod:`._special_gamma_shape`); the incomplete beta function and ``stdtr`` only in
+``x`` (a traced ``a``, ``b`` or ``df`` is a clear ``NotImplementedError``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .._tracer import base_value
 from ..numpy._elementwise import binary, unary
 from ._special_common import in_last_argument
 from ._special_entropy import xlog1py, xlogy
+from ._special_gamma_shape import gammainc_shape_derivative
 
 __all__ = ["gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln",
            "multigammaln", "gammainc", "gammaincc", "betainc", "betaincc", "stdtr"]
@@ -65,10 +67,21 @@ def _gamma_density(a, x):
     return np.exp(xlogy(a - 1.0, x) - x - gammaln(a))
 
 
-gammainc = in_last_argument(sc.gammainc, lambda ans, a, x: _gamma_density(a, x),
-                            ("shape parameter a",))
-gammaincc = in_last_argument(sc.gammaincc, lambda ans, a, x: -_gamma_density(a, x),
-                             ("shape parameter a",))
+# In the shape a: d/da P = D_1(a, x) and d/da Q = -D_1(a, x) (see _special_gamma_shape).
+gammainc = binary(
+    sc.gammainc,
+    [lambda ans, a, x: lambda g: g * gammainc_shape_derivative(a, x, m=1),
+     lambda ans, a, x: lambda g: g * _gamma_density(a, x)],
+    [lambda t, ans, a, x: t * gammainc_shape_derivative(a, x, m=1),
+     lambda t, ans, a, x: t * _gamma_density(a, x)],
+)
+gammaincc = binary(
+    sc.gammaincc,
+    [lambda ans, a, x: lambda g: -g * gammainc_shape_derivative(a, x, m=1),
+     lambda ans, a, x: lambda g: -g * _gamma_density(a, x)],
+    [lambda t, ans, a, x: -t * gammainc_shape_derivative(a, x, m=1),
+     lambda t, ans, a, x: -t * _gamma_density(a, x)],
+)
 
 
 def _beta_density(a, b, x):

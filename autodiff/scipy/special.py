@@ -74,10 +74,11 @@ from ._special_gamma import (
     psi,
     stdtr,
 )
+from ._special_gamma_shape import gammainc_shape_derivative
 
 __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
-    "gammainc", "gammaincc", "betainc", "betaincc", "stdtr",
+    "gammainc", "gammaincc", "gammainc_shape_derivative", "betainc", "betaincc", "stdtr",
     "erf", "erfc", "erfinv", "erfcinv", "ndtr", "log_ndtr", "ndtri",
     "expit", "logit", "log_expit",
     "xlogy", "xlog1py", "entr", "rel_entr",

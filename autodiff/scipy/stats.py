@@ -3,11 +3,11 @@ scale)``, ``gamma.cdf(x, a, loc, scale)``, ``multivariate_normal.logpdf(x, mean,
 
 Every function is a composition of differentiable primitives, so derivatives in the
 data and in every parameter (``loc``, ``scale``, shape parameters) come in both modes
-and at any order, with the values of SciPy's.  Two limits, each a clear error:
-cumulative functions built on the incomplete gamma/beta functions (``gamma``,
-``chi2``, ``beta``, ``t``) are not differentiable in their *shape* parameter (they
-are in ``x``, ``loc`` and ``scale``); ``poisson`` treats ``k`` as a constant (its
-pmf and cdf are piecewise constant in ``k``), but is differentiable in ``mu``.
+and at any order, with the values of SciPy's.  Two limits: the cumulative
+functions of ``beta`` and ``t`` (incomplete beta function, ``stdtr``) are not
+differentiable in their *shape* parameters (a clear error; they are in ``x``,
+``loc`` and ``scale``); ``poisson`` treats ``k`` as a constant (its pmf and cdf are
+piecewise constant in ``k``) and is differentiable in ``mu``.
 
 Outside the support the log-density is ``-inf`` with derivative 0.
 

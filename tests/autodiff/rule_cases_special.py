@@ -35,6 +35,14 @@ CASES = {
     "betaln[asp]": (lambda a: asp.betaln(a, 2.0), (POSITIVE,)),
     "gammaln[multigammaln]": (lambda a: asp.multigammaln(a, 3), (uniform(1.5, 4.0, 4),)),
     "gammainc": (lambda x: sc.gammainc(2.5, x), (POSITIVE,)),
+    # In the shape a: both sides of the series / tail-integral switch at x = a + 1.
+    "gammainc[a and x]": (sc.gammainc, (np.array([0.3, 2.5, 7.0, 1.5]),
+                                        np.array([0.8, 1.2, 12.0, 4.0]))),
+    "gammaincc[a and x]": (sc.gammaincc, (np.array([0.3, 2.5, 7.0, 1.5]),
+                                          np.array([0.8, 1.2, 12.0, 4.0]))),
+    "gammainc_shape_derivative": (
+        lambda a, x: asp.gammainc_shape_derivative(a, x, m=1),
+        (np.array([0.5, 3.0, 2.0]), np.array([1.0, 2.0, 6.0]))),
     "gammainc[a broadcast]": (lambda x: sc.gammainc(ORDERS + 0.5, x), (POSITIVE,)),
     "gammaincc": (lambda x: sc.gammaincc(1.5, x), (POSITIVE,)),
     "betainc": (lambda x: sc.betainc(2.0, 3.5, x), (uniform(0.1, 0.9, 4),)),

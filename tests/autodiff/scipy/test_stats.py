@@ -23,8 +23,9 @@ CONTINUOUS = {
     "beta": ((2.5, 1.5), -0.1, 1.2, [0.2, 0.5, 0.9], [-0.5, 1.3]),
 }
 METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf")
-# Cumulative functions built on incomplete gamma/beta: not differentiable in shape params.
-SHAPE_CONSTANT_IN = {"gamma", "chi2", "beta", "t"}
+# Cumulative functions built on the incomplete beta function (and stdtr): not
+# differentiable in their shape parameters.
+SHAPE_CONSTANT_IN = {"beta", "t"}
 
 
 @pytest.mark.parametrize("name", sorted(CONTINUOUS))
@@ -62,7 +63,7 @@ def test_outside_the_support_the_derivative_is_zero(name):
         np.testing.assert_array_equal(g, 0.0)
 
 
-@pytest.mark.parametrize("name", ["gamma", "chi2", "beta", "t"])
+@pytest.mark.parametrize("name", ["beta", "t"])
 def test_cdf_in_a_traced_shape_parameter_is_a_clear_error(name):
     shape = CONTINUOUS[name][0]
     f = lambda s: ast.__dict__[name].cdf(0.4, s, *shape[1:])  # noqa: E731

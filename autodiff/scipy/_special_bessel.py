@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
-from .._registry import implements
 from ..numpy._elementwise import unary
 from ._special_common import in_last_argument
 
@@ -50,5 +49,3 @@ k0 = unary(sc.k0, lambda ans, x: -k1(x))
 k1 = unary(sc.k1, lambda ans, x: -0.5 * (k0(x) + kv(2.0, x)))
 k0e = unary(sc.k0e, lambda ans, x: ans - k1e(x), uses="ans x")
 k1e = unary(sc.k1e, lambda ans, x: ans - 0.5 * (k0e(x) + kve(2.0, x)), uses="ans x")
-
-implements(sc.jn)(jv)

@@ -69,6 +69,8 @@ def _upper_tail(a, x, m):
 
 
 def _shape_derivative_impl(a, x, m=1):
+    dtype = np.result_type(np.asarray(a), np.asarray(x))  # float32 in, float32 out
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
     a, x = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(x, dtype=float))
     out = np.full(a.shape, np.nan)
     out[x == 0] = 0.0  # P(a, 0) = 0 for every a
@@ -78,6 +80,7 @@ def _shape_derivative_impl(a, x, m=1):
         out[series] = _series(a[series], x[series], m)
     if np.any(tail):
         out[tail] = -_upper_tail(a[tail], x[tail], m)
+    out = out.astype(dtype, copy=False)
     return out[()] if out.ndim == 0 else out
 
 

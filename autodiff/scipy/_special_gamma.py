@@ -1,9 +1,9 @@
 """The gamma family of ``scipy.special``: gamma, gammaln, digamma, polygamma, beta,
 betaln, multigammaln and the regularized incomplete gamma and beta functions.
 
-The incomplete gamma functions are differentiable in ``x`` and in the shape ``a``
-(:mod:`._special_gamma_shape`); the incomplete beta function and ``stdtr`` only in
-``x`` (a traced ``a``, ``b`` or ``df`` is a clear ``NotImplementedError``).
+The incomplete gamma and beta functions and ``stdtr`` are differentiable in ``x``
+and in their shape parameters (:mod:`._special_gamma_shape`,
+:mod:`._special_beta_shape`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import scipy.special as sc
 from .._registry import ALTERNATIVES, declare, implements
 from .._tracer import base_value
 from ..numpy._elementwise import binary, unary
-from ._special_common import in_last_argument
+from ._special_beta_shape import betainc_shape_derivative
 from ._special_entropy import xlog1py, xlogy
 from ._special_gamma_shape import gammainc_shape_derivative
 
@@ -89,9 +89,25 @@ def _beta_density(a, b, x):
     return np.exp(xlogy(a - 1.0, x) + xlog1py(b - 1.0, -x) - betaln(a, b))
 
 
-_SHAPES = ("shape parameter a", "shape parameter b")
-betainc = in_last_argument(sc.betainc, lambda ans, a, b, x: _beta_density(a, b, x), _SHAPES)
-betaincc = in_last_argument(sc.betaincc, lambda ans, a, b, x: -_beta_density(a, b, x), _SHAPES)
+# In the shapes: d/da I = D_10, d/db I = D_01 (see _special_beta_shape).
+def _betainc_vjps(sign):
+    return [lambda ans, a, b, x: lambda g: sign * g * betainc_shape_derivative(a, b, x, i=1, j=0),
+            lambda ans, a, b, x: lambda g: sign * g * betainc_shape_derivative(a, b, x, i=0, j=1),
+            lambda ans, a, b, x: lambda g: sign * g * _beta_density(a, b, x)]
+
+
+def _betainc_jvps(sign):
+    return [lambda t, ans, a, b, x: sign * t * betainc_shape_derivative(a, b, x, i=1, j=0),
+            lambda t, ans, a, b, x: sign * t * betainc_shape_derivative(a, b, x, i=0, j=1),
+            lambda t, ans, a, b, x: sign * t * _beta_density(a, b, x)]
+
+
+betainc = declare(sc.betainc, "betainc", elementwise=True,
+                  vjps=_betainc_vjps(1.0), jvps=_betainc_jvps(1.0))
+betaincc = declare(sc.betaincc, "betaincc", elementwise=True,
+                   vjps=_betainc_vjps(-1.0), jvps=_betainc_jvps(-1.0))
+implements(sc.betainc)(betainc)
+implements(sc.betaincc)(betaincc)
 
 
 def _t_density(df, t):
@@ -100,8 +116,24 @@ def _t_density(df, t):
                   - 0.5 * (df + 1.0) * np.log1p(t * t / df))
 
 
-stdtr = in_last_argument(sc.stdtr, lambda ans, df, t: _t_density(df, t),
-                         ("degrees of freedom df",))
+def _stdtr_df_derivative(df, t):
+    """d/d(df) of stdtr(df, t) = 1/2 + sign(t) (1 - I_z(df/2, 1/2)) / 2, z = df / (df + t^2)."""
+    at_zero = t == 0  # stdtr(df, 0) = 1/2 for every df
+    t = np.where(at_zero, 1.0, t)
+    z = df / (df + t * t)
+    dz = t * t / ((df + t * t) * (df + t * t))
+    d_incomplete = (0.5 * betainc_shape_derivative(0.5 * df, 0.5, z, i=1, j=0)
+                    + _beta_density(0.5 * df, 0.5, z) * dz)
+    return np.where(at_zero, 0.0, -0.5 * np.sign(t) * d_incomplete)
+
+
+stdtr = binary(
+    sc.stdtr,
+    [lambda ans, df, t: lambda g: g * _stdtr_df_derivative(df, t),
+     lambda ans, df, t: lambda g: g * _t_density(df, t)],
+    [lambda tan, ans, df, t: tan * _stdtr_df_derivative(df, t),
+     lambda tan, ans, df, t: tan * _t_density(df, t)],
+)
 
 
 def multigammaln(a, d: int):

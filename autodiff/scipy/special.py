@@ -7,8 +7,9 @@ dispatch to autodiff through ``__array_ufunc__``.  SciPy's Python functions
 input with ``np.asanyarray`` before anything could dispatch, so calling them on a
 traced value raises an error that names the function here to use instead.
 
-Parameters that are orders or shapes (``v`` of ``iv``, ``a`` of ``gammainc``, ``n``
-of ``polygamma``) are constants; the derivatives are in ``x``.
+Orders (``v`` of ``iv``, ``n`` of ``polygamma``) are constants: a traced order is a
+clear ``NotImplementedError``.  The shape parameters of ``gammainc``, ``gammaincc``,
+``betainc``, ``betaincc`` and ``stdtr`` are differentiable (any order).
 
 Examples
 --------
@@ -46,6 +47,7 @@ from ._special_bessel import (
     yn,
     yv,
 )
+from ._special_beta_shape import betainc_shape_derivative
 from ._special_entropy import entr, rel_entr, xlog1py, xlogy
 from ._special_error import (
     erf,
@@ -78,7 +80,8 @@ from ._special_gamma_shape import gammainc_shape_derivative
 
 __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
-    "gammainc", "gammaincc", "gammainc_shape_derivative", "betainc", "betaincc", "stdtr",
+    "gammainc", "gammaincc", "gammainc_shape_derivative", "betainc", "betaincc",
+    "betainc_shape_derivative", "stdtr",
     "erf", "erfc", "erfinv", "erfcinv", "ndtr", "log_ndtr", "ndtri",
     "expit", "logit", "log_expit",
     "xlogy", "xlog1py", "entr", "rel_entr",

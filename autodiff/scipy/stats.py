@@ -3,11 +3,10 @@ scale)``, ``gamma.cdf(x, a, loc, scale)``, ``multivariate_normal.logpdf(x, mean,
 
 Every function is a composition of differentiable primitives, so derivatives in the
 data and in every parameter (``loc``, ``scale``, shape parameters) come in both modes
-and at any order, with the values of SciPy's.  Two limits: the cumulative
-functions of ``beta`` and ``t`` (incomplete beta function, ``stdtr``) are not
-differentiable in their *shape* parameters (a clear error; they are in ``x``,
-``loc`` and ``scale``); ``poisson`` treats ``k`` as a constant (its pmf and cdf are
-piecewise constant in ``k``) and is differentiable in ``mu``.
+and at any order, with the values of SciPy's (the cumulative functions of
+``gamma``, ``chi2``, ``beta`` and ``t`` use the shape derivatives of the incomplete
+gamma and beta functions).  ``poisson`` treats ``k`` as a constant (its pmf and cdf
+are piecewise constant in ``k``) and is differentiable in ``mu``.
 
 Outside the support the log-density is ``-inf`` with derivative 0.
 

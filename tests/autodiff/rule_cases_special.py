@@ -46,9 +46,21 @@ CASES = {
     "gammainc[a broadcast]": (lambda x: sc.gammainc(ORDERS + 0.5, x), (POSITIVE,)),
     "gammaincc": (lambda x: sc.gammaincc(1.5, x), (POSITIVE,)),
     "betainc": (lambda x: sc.betainc(2.0, 3.5, x), (uniform(0.1, 0.9, 4),)),
+    # In the shapes: x on both sides of the mean a / (a + b) (the symmetry switch).
+    "betainc[a, b and x]": (sc.betainc, (np.array([0.5, 2.0, 3.0]), np.array([1.5, 0.7, 3.0]),
+                                         np.array([0.2, 0.9, 0.6]))),
+    "betaincc[a, b and x]": (sc.betaincc, (np.array([0.5, 2.0]), np.array([1.5, 0.7]),
+                                           np.array([0.2, 0.9]))),
+    "betainc_shape_derivative": (
+        lambda a, b, x: asp.betainc_shape_derivative(a, b, x, i=1, j=0),
+        (np.array([0.8, 2.0]), np.array([1.5, 3.0]), np.array([0.3, 0.6]))),
+    "betainc_shape_derivative[j=1]": (
+        lambda a, b, x: asp.betainc_shape_derivative(a, b, x, i=0, j=1),
+        (np.array([0.8, 2.0]), np.array([1.5, 3.0]), np.array([0.3, 0.6]))),
     "betaincc": (lambda x: sc.betaincc(1.5, 0.7, x), (uniform(0.1, 0.9, 4),)),
     "stdtr": (lambda t: sc.stdtr(3.5, t), (normal(4),)),
     "stdtr[df broadcast]": (lambda t: sc.stdtr(ORDERS + 1.0, t), (normal(4),)),
+    "stdtr[df and t]": (sc.stdtr, (np.array([1.5, 4.0, 9.0]), np.array([-1.2, 0.4, 2.5]))),
     # --- error function and normal distribution ---------------------------------------
     "erfinv": (sc.erfinv, (uniform(-0.9, 0.9, 4),)),
     "erfcinv": (sc.erfcinv, (uniform(0.1, 1.9, 4),)),

@@ -52,8 +52,6 @@ def test_softmax_and_log_softmax_match_scipy(rng):
 @pytest.mark.parametrize("call, parameter", [
     (lambda p: sc.iv(p, 1.3), "order v"),
     (lambda p: sc.kve(p, 1.3), "order v"),
-    (lambda p: sc.betainc(2.0, p, 0.3), "shape parameter b"),
-    (lambda p: sc.stdtr(p, 0.3), "degrees of freedom df"),
 ])
 def test_traced_parameter_is_a_clear_error(call, parameter):
     for differentiate in (ad.grad(call), lambda p: ad.jvp(call, (p,), (1.0,))):
@@ -93,6 +91,36 @@ def test_gammainc_shape_derivative_against_quadrature(a, x):
         np.testing.assert_allclose(asp.gammainc_shape_derivative(a, x, m=m), expected, rtol=rtol)
     np.testing.assert_allclose(ad.grad(sc.gammaincc)(a, x),
                                -asp.gammainc_shape_derivative(a, x, m=1))
+
+
+def _richardson(f, v, h=1e-3):
+    return (-f(v + 2 * h) + 8 * f(v + h) - 8 * f(v - h) + f(v - 2 * h)) / (12 * h)
+
+
+@pytest.mark.parametrize("a, b, x", [(0.05, 3.0, 0.3), (0.4, 0.3, 0.05), (2.5, 1.0, 0.8),
+                                     (12.0, 40.0, 0.2), (80.0, 3.0, 0.97), (2.0, 2.0, 0.5)])
+def test_betainc_shape_derivatives_against_differences(a, b, x):
+    h = 1e-3 * min(a, b, 1.0)
+    d_a = asp.betainc_shape_derivative(a, b, x, i=1, j=0)
+    d_b = asp.betainc_shape_derivative(a, b, x, i=0, j=1)
+    np.testing.assert_allclose(d_a, _richardson(lambda v: sc.betainc(v, b, x), a, h),
+                               rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(d_b, _richardson(lambda v: sc.betainc(a, v, x), b, h),
+                               rtol=1e-7, atol=1e-12)
+    # the mixed second derivative is the derivative of the first (the primitive's rule)
+    np.testing.assert_allclose(asp.betainc_shape_derivative(a, b, x, i=1, j=1),
+                               _richardson(lambda v: asp.betainc_shape_derivative(
+                                   a, v, x, i=1, j=0), b, h), rtol=1e-6, atol=1e-11)
+    np.testing.assert_allclose(ad.grad(sc.betaincc, argnums=(0, 1))(a, b, x), (-d_a, -d_b))
+
+
+def test_stdtr_derivative_in_the_degrees_of_freedom():
+    t = np.array([-3.0, -0.4, 0.0, 0.7, 5.0])
+    df = 3.5
+    g = ad.jacfwd(lambda df: sc.stdtr(df, t))(df)
+    np.testing.assert_allclose(g, _richardson(lambda v: sc.stdtr(v, t), df), rtol=1e-7,
+                               atol=1e-12)
+    assert g[2] == 0.0  # stdtr(df, 0) = 1/2 for every df
 
 
 def test_bessel_recurrences_against_scipy():

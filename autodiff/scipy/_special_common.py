@@ -1,9 +1,8 @@
-"""Declaring SciPy ufuncs whose leading operands are constant parameters.
+"""Declaring SciPy ufuncs whose leading operands are constant orders.
 
-Bessel functions take an order, the incomplete gamma and beta functions take
-shape parameters: their derivatives are implemented in the last operand ``x``
-only.  A traced parameter gets a clear ``NotImplementedError`` (never a silently
-dropped derivative).
+Bessel functions and the exponential integral ``expn`` take an order; their
+derivatives are implemented in the last operand ``x`` only.  A traced order gets a
+clear ``NotImplementedError`` (never a silently dropped derivative).
 """
 
 from __future__ import annotations

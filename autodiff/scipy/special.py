@@ -50,11 +50,18 @@ from ._special_bessel import (
 from ._special_beta_shape import betainc_shape_derivative
 from ._special_entropy import entr, rel_entr, xlog1py, xlogy
 from ._special_error import (
+    cosm1,
     erf,
     erfc,
     erfcinv,
+    erfcx,
     erfinv,
+    exp1,
+    expi,
     expit,
+    expm1,
+    expn,
+    log1p,
     log_expit,
     log_ndtr,
     logit,
@@ -82,7 +89,8 @@ __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
     "gammainc", "gammaincc", "gammainc_shape_derivative", "betainc", "betaincc",
     "betainc_shape_derivative", "stdtr",
-    "erf", "erfc", "erfinv", "erfcinv", "ndtr", "log_ndtr", "ndtri",
+    "erf", "erfc", "erfcx", "erfinv", "erfcinv", "ndtr", "log_ndtr", "ndtri",
+    "exp1", "expi", "expn", "expm1", "log1p", "cosm1",
     "expit", "logit", "log_expit",
     "xlogy", "xlog1py", "entr", "rel_entr",
     "iv", "ive", "jv", "jn", "yv", "yn", "kv", "kve",

@@ -68,6 +68,14 @@ CASES = {
     "log_ndtr": (sc.log_ndtr, (np.array([-8.0, -2.0, 0.3, 4.0]),)),
     "ndtri": (sc.ndtri, (uniform(0.05, 0.95, 4),)),
     "log_expit": (sc.log_expit, (normal(4),)),
+    "erfcx": (sc.erfcx, (normal(4),)),
+    # --- exponential integrals, SciPy's elementary ufuncs ---------------------------------
+    "exp1": (sc.exp1, (POSITIVE,)),
+    "expi": (sc.expi, (POSITIVE,)),
+    "expn": (lambda x: sc.expn(np.array([[0], [1], [3]]), x), (POSITIVE,)),
+    "special.expm1": (sc.expm1, (normal(4),)),
+    "special.log1p": (sc.log1p, (uniform(-0.5, 2.0, 4),)),
+    "cosm1": (sc.cosm1, (normal(4),)),
     # --- x log y and entropies ---------------------------------------------------------
     "xlogy": (sc.xlogy, (normal(3, 1), uniform(0.5, 2.0, 4))),
     "xlog1py": (sc.xlog1py, (normal(3, 1), uniform(-0.5, 2.0, 4))),

@@ -8,7 +8,9 @@ crop its output.  The convolution is bilinear, so
   with a length-1 axis of the other operand);
 * reverse: ``abar = correlate(cbar, b, 'valid')``, ``bbar = correlate(cbar, a, 'valid')``,
 
-both written with the same primitive, so second derivatives follow.  SciPy's own
+both written with the same primitive, so second derivatives follow.  With
+``fftconvolve(..., axes=...)`` the other axes multiply elementwise (broadcasting),
+and the reverse rule sums over the broadcast ones.  SciPy's own
 functions convert their inputs with ``np.asarray`` and cannot dispatch; on a traced
 value they raise an error naming the function here.
 
@@ -27,50 +29,76 @@ import numpy as np
 import scipy.signal
 
 from .._registry import ALTERNATIVES, declare
-from .._shapes import ndim_of, shape_of
+from .._shapes import axis_tuple, ndim_of, shape_of, unbroadcast
 
 __all__ = ["convolve", "correlate", "fftconvolve"]
 
 _MODES = ("full", "same", "valid")
 
 
-def _full_impl(a, b, method="auto"):
+def _full_impl(a, b, method="auto", axes=None):
+    if axes is not None:
+        return scipy.signal.fftconvolve(a, b, mode="full", axes=axes)
     if method == "fft":
         return scipy.signal.fftconvolve(a, b, mode="full")
     return scipy.signal.convolve(a, b, mode="full", method=method)
 
 
-def _valid_correlation(g, b, method):
-    """``correlate(g, b, 'valid')`` for ``g`` at least as large as ``b`` on every axis."""
-    full = _full_p(g, np.flip(b), method=method)
-    gs, bs = shape_of(g), shape_of(b)
-    return full[tuple(slice(m - 1, n) for n, m in zip(gs, bs))]
+def _valid_correlation(g, b, shape, method, axes):
+    """``correlate(g, b, 'valid')`` along the convolved axes, summed to ``shape``.
+
+    Along the other axes (``axes`` given) the operands multiply elementwise with
+    broadcasting, so the cotangent is summed over the axes where ``shape`` has 1.
+    """
+    conv = range(ndim_of(g)) if axes is None else axes
+    full = _full_p(g, np.flip(b, axis=None if axes is None else axes), method=method, axes=axes)
+    bs = shape_of(b)
+    index = [slice(None)] * ndim_of(g)
+    for i in conv:
+        index[i] = slice(bs[i] - 1, bs[i] - 1 + shape[i])
+    return unbroadcast(full[tuple(index)], shape)
+
+
+def _batched_axes(axes):
+    return None if axes is None else tuple(i + 1 for i in axes)
 
 
 _full_p = declare(
     _full_impl, "signal.convolve",
-    vjps=[lambda ans, a, b, method="auto": lambda g: _valid_correlation(g, b, method),
-          lambda ans, a, b, method="auto": lambda g: _valid_correlation(g, a, method)],
-    jvps=[lambda t, ans, a, b, method="auto": _full_p(t, np.expand_dims(b, 0), method=method),
-          lambda t, ans, a, b, method="auto": _full_p(np.expand_dims(a, 0), t, method=method)],
+    vjps=[lambda ans, a, b, method="auto", axes=None:
+          lambda g: _valid_correlation(g, b, shape_of(a), method, axes),
+          lambda ans, a, b, method="auto", axes=None:
+          lambda g: _valid_correlation(g, a, shape_of(b), method, axes)],
+    # A batch of tangents is one more axis: convolved with a length-1 axis of the other
+    # operand (all axes convolved) or multiplied along it (``axes`` given).
+    jvps=[lambda t, ans, a, b, method="auto", axes=None:
+          _full_p(t, np.expand_dims(b, 0), method=method, axes=_batched_axes(axes)),
+          lambda t, ans, a, b, method="auto", axes=None:
+          _full_p(np.expand_dims(a, 0), t, method=method, axes=_batched_axes(axes))],
 )
 
 
-def _crop(full, s1, s2, mode):
-    """The ``mode`` part of a full convolution of operands of shapes ``s1`` and ``s2``."""
+def _crop(full, s1, s2, mode, axes=None):
+    """The ``mode`` part of a full convolution of operands of shapes ``s1`` and ``s2``
+    (along ``axes``; all axes by default)."""
     if mode == "full":
         return full
-    if mode == "same":  # centred on the full output, the shape of in1 (SciPy's convention)
-        starts = [(n1 + n2 - 1 - n1) // 2 for n1, n2 in zip(s1, s2)]
-        sizes = s1
+    axes = range(len(s1)) if axes is None else axes
+    index = [slice(None)] * len(s1)
+    if mode == "same":
+        # Centred on the full output, the shape of in1: SciPy crops every axis, also
+        # one that is not convolved (where a broadcast in2 made the output longer).
+        for i, n in enumerate(shape_of(full)):
+            start = (n - s1[i]) // 2
+            index[i] = slice(start, start + s1[i])
     else:
-        bigger = all(n1 >= n2 for n1, n2 in zip(s1, s2))
-        if not bigger and not all(n2 >= n1 for n1, n2 in zip(s1, s2)):
+        if not (all(s1[i] >= s2[i] for i in axes) or all(s2[i] >= s1[i] for i in axes)):
             raise ValueError("For 'valid' mode, one must be at least as large as the other "
                              "in every dimension")
-        starts = [min(n1, n2) - 1 for n1, n2 in zip(s1, s2)]
-        sizes = [abs(n1 - n2) + 1 for n1, n2 in zip(s1, s2)]
-    return full[tuple(slice(s, s + n) for s, n in zip(starts, sizes))]
+        for i in axes:
+            start = min(s1[i], s2[i]) - 1
+            index[i] = slice(start, start + abs(s1[i] - s2[i]) + 1)
+    return full[tuple(index)]
 
 
 def _check(in1, in2, mode):
@@ -79,7 +107,7 @@ def _check(in1, in2, mode):
     if ndim_of(in1) != ndim_of(in2):
         raise ValueError("in1 and in2 should have the same dimensionality")
     if 0 in shape_of(in1) or 0 in shape_of(in2):
-        raise ValueError("convolve: empty inputs are not supported on traced values")
+        raise ValueError("convolve: empty inputs are not supported")
 
 
 def convolve(in1, in2, mode: str = "full", method: str = "auto"):
@@ -106,12 +134,23 @@ def correlate(in1, in2, mode: str = "full", method: str = "auto"):
 
 
 def fftconvolve(in1, in2, mode: str = "full", axes=None):
-    """Convolution computed with FFTs (values as :func:`scipy.signal.fftconvolve`)."""
-    if axes is not None and sorted(np.atleast_1d(axes) % max(ndim_of(in1), 1)) != list(
-            range(ndim_of(in1))):
-        raise NotImplementedError(
-            "autodiff.scipy.signal.fftconvolve: axes= other than all axes is not supported")
-    return convolve(in1, in2, mode=mode, method="fft")
+    """Convolution computed with FFTs (values as :func:`scipy.signal.fftconvolve`).
+
+    ``axes`` selects the convolved axes; along the others the operands must have
+    equal lengths or length 1 and are multiplied with broadcasting, as in SciPy.
+    """
+    _check(in1, in2, mode)
+    if axes is None:
+        return convolve(in1, in2, mode=mode, method="fft")
+    nd = ndim_of(in1)
+    axes = axis_tuple(axes, nd)
+    s1, s2 = shape_of(in1), shape_of(in2)
+    for i in range(nd):
+        if i not in axes and s1[i] != s2[i] and 1 not in (s1[i], s2[i]):
+            raise ValueError("incompatible shapes for in1 and in2: "
+                             f"{s1} and {s2}")
+    full = _full_p(in1, in2, method="fft", axes=axes)
+    return _crop(full, s1, s2, mode, axes)
 
 
 for _name in ("convolve", "correlate", "fftconvolve"):

@@ -24,4 +24,6 @@ CASES = {
         (normal(6), normal(4))),
     "signal.convolve[fftconvolve, 3-D]": (
         lambda a, b: signal.fftconvolve(a, b, mode="same"), (normal(3, 2, 4), normal(2, 2, 2))),
+    "signal.convolve[fftconvolve, axes, broadcast]": (
+        lambda a, b: signal.fftconvolve(a, b, mode="valid", axes=1), (normal(3, 6), normal(1, 3))),
 }

@@ -35,6 +35,18 @@ def test_derivatives_in_both_operands(rng, shapes, mode):
     ad.check_grads(lambda a, b: signal.correlate(a, b, mode=mode), (a, b), order=2)
 
 
+@pytest.mark.parametrize("shapes, axes", [
+    (((3, 7), (3, 4)), 1), (((3, 7), (1, 4)), (1,)), (((1, 7), (3, 4)), -1),
+    (((2, 5, 6), (1, 3, 2)), (2, 1)), (((2, 5), (2, 7)), 1)], ids=str)
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_fftconvolve_along_some_axes(rng, shapes, axes, mode):
+    a, b = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    f = lambda a, b: signal.fftconvolve(a, b, mode=mode, axes=axes)  # noqa: E731
+    np.testing.assert_allclose(f(a, b), scipy.signal.fftconvolve(a, b, mode=mode, axes=axes),
+                               atol=1e-12)
+    ad.check_grads(f, (a, b), order=2)
+
+
 def test_reverse_rule_is_the_adjoint_of_the_forward_rule(rng):
     a, b = rng.standard_normal((5, 4)), rng.standard_normal((3, 2))
     da, db = rng.standard_normal(a.shape), rng.standard_normal(b.shape)
@@ -61,8 +73,8 @@ def test_bad_input_is_refused_as_scipy_does(rng):
         signal.convolve(a, a, mode="circular")
     with pytest.raises(ValueError, match="dimensionality"):
         signal.convolve(a, np.ones(3))
-    with pytest.raises(NotImplementedError, match="axes"):
-        signal.fftconvolve(a, a, axes=0)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        signal.fftconvolve(a, np.ones((2, 3)), axes=1)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -153,4 +153,6 @@ def multigammaln(a, d: int):
     return total
 
 
-ALTERNATIVES["scipy.special.multigammaln"] = "autodiff.scipy.special.multigammaln"
+for _name in ("multigammaln", "polygamma"):
+    ALTERNATIVES[f"scipy.special.{_name}"] = f"autodiff.scipy.special.{_name}"
+del _name

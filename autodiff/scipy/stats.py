@@ -336,8 +336,15 @@ def _covariance_matrix(cov, dim):
     return cov
 
 
-def _mvn_logpdf(x, mean=None, cov=1.0):
-    """Log-density at ``x`` of shape (..., d) (or (n,) when d == 1), as SciPy's."""
+def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
+    """Log-density at ``x`` of shape (..., d) (or (n,) when d == 1), as SciPy's.
+
+    ``cov`` is a matrix, a vector (diagonal) or a scalar (times the identity); it
+    must be positive definite (its Cholesky factor is used).
+    """
+    if allow_singular:
+        raise NotImplementedError(
+            "autodiff.scipy.stats.multivariate_normal: allow_singular=True is not supported")
     if mean is not None:
         dim = shape_of(mean)[0] if ndim_of(mean) else 1
     elif ndim_of(cov) >= 1:

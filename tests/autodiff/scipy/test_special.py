@@ -20,6 +20,7 @@ def rng():
     (lambda x: sc.softmax(x), "autodiff.scipy.special.softmax"),
     (lambda x: sc.log_softmax(x), "autodiff.scipy.special.log_softmax"),
     (lambda x: sc.multigammaln(x + 3.0, 2), "autodiff.scipy.special.multigammaln"),
+    (lambda x: sc.polygamma(1, x), "autodiff.scipy.special.polygamma"),
 ])
 def test_scipy_python_functions_point_to_the_alternative(call, alternative):
     x = np.array([0.1, 0.5, 2.0])

@@ -1,8 +1,9 @@
-"""Differentiable SciPy pieces: ``linalg``, ``special``, ``sparse`` products and ``ndimage``."""
+"""Differentiable SciPy pieces: ``linalg``, ``special``, ``stats``, ``signal``, ``sparse``
+products and ``ndimage``."""
 
-from . import linalg, sparse, special
+from . import linalg, signal, sparse, special, stats
 
-__all__ = ["linalg", "special", "sparse", "ndimage"]
+__all__ = ["linalg", "special", "sparse", "ndimage", "signal", "stats"]
 
 
 def __getattr__(name):

@@ -137,8 +137,8 @@ CASES = {
     "polygamma[n=2]": (lambda x: asp.polygamma(2, x), (uniform(0.5, 4.0, 4),)),
     "expit[asp]": (asp.expit, (normal(4),)),
     "logsumexp[asp]": (lambda x: asp.logsumexp(x, axis=1), (normal(3, 4),)),
-    "logsumexp[softmax]": (lambda x: asp.softmax(x, axis=0), (normal(3, 4),)),
-    "logsumexp[log_softmax]": (lambda x: asp.log_softmax(x, axis=-1), (normal(3, 4),)),
+    "exp[asp.softmax]": (lambda x: asp.softmax(x, axis=0), (normal(3, 4),)),
+    "log[asp.log_softmax]": (lambda x: asp.log_softmax(x, axis=-1), (normal(3, 4),)),
     # --- binary elementwise, with broadcasting ----------------------------------------
     "add": (lambda x, y: x + y, (normal(*COL), normal(*ROW))),
     "add[scalar]": (lambda x: 2.5 + x, (normal(3),)),

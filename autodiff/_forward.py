@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._tracer import Primitive, Tracer, evaluate, push_tangent
+from ._tracer import STAGING_OBSERVERS, Primitive, Tracer, evaluate, push_tangent
 
 __all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
 
@@ -30,7 +30,7 @@ class ForwardTrace:
 
     def __init__(self, level: int, observer: Callable | None = None):
         self.level = level
-        self.observer = observer
+        self.observer = observer if observer is not None else STAGING_OBSERVERS.get("forward")
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ForwardTracer:
         primals = list(args)

@@ -1,0 +1,473 @@
+"""``ad.stage``: trace a function once, then run generated straight-line NumPy code.
+
+The seed's third way to implement AD (after a library of operators and operator
+overloading): the function and its derivative sweeps become source code.
+
+A *staging trace* sits below every transform (its tracers are the innermost
+values).  Each primitive that reaches it, from the function itself and from the
+derivative rules that ``grad``, ``jvp``, ``hvp`` ... apply, is evaluated on
+concrete values and recorded; so are the non-differentiable NumPy calls made on
+staged values (comparisons, ``argmax``, masks).  Reading a staged value in Python
+control flow (``bool``, ``int``, an index) records a *guard*: the generated code
+checks it and, when it fails, the function is staged again for the new path.
+The recorded program becomes one Python function (:mod:`autodiff._stage_codegen`)
+whose variables are named like the slides: ``v_1`` for the evaluation, ``v_1_bar``
+for adjoints, ``v_1_dot`` for tangents.
+
+What cannot be staged: Python side effects and randomness inside the function
+(they happen once, at staging time; their results become constants);
+conversions of staged values to Python floats or ndarrays (``float(x)``,
+``np.asarray(x)``, ``x.item()``), which raise :class:`StagingError`; functions
+whose output is not a pytree of arrays.  Python loops whose trip count depends on
+the data re-stage once per trip count (up to ``max_programs`` per input signature).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ._pytree import tree_flatten, tree_unflatten
+from ._shapes import shape_of
+from ._stage_codegen import Guard, GuardFailed, Op, Ref, generate
+from ._tracer import (
+    REAL_TYPES,
+    STAGING_OBSERVERS,
+    Tracer,
+    base_value,
+    check_real,
+    new_level,
+)
+
+__all__ = ["stage", "Staged", "StagingError"]
+
+#: Inputs of these types are staged (become parameters of the generated code);
+#: every other leaf (ints, strings, None, ...) is baked in and keys the cache.
+_DYNAMIC = (np.ndarray, np.generic, float)
+#: NumPy functions whose result depends only on shapes and dtypes (fixed per program).
+_STATIC = frozenset((np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj,
+                     np.isrealobj, np.can_cast, np.min_scalar_type, np.may_share_memory,
+                     np.shares_memory))
+#: NumPy functions whose result shape depends on the data: guarded.
+_DATA_SHAPED = frozenset((np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract,
+                          np.compress))
+
+
+class StagingError(TypeError):
+    """The function does something that generated code cannot reproduce."""
+
+
+def _refuse(what: str):
+    raise StagingError(
+        f"{what} of a staged value cannot be staged: its value would be frozen into the "
+        "generated code. Keep it an array (use NumPy functions on it), or call the "
+        "function without ad.stage.")
+
+
+class StagingTracer(Tracer):
+    """A value of the function being staged: its concrete ``value`` and its node.
+
+    It is its own ``primal`` (so :func:`~autodiff._tracer.base_value` stops here)
+    and records the NumPy calls made on it.
+    """
+
+    __slots__ = ("_trace", "primal", "value", "node")
+
+    def __init__(self, trace: StagingTrace, value, node: int):
+        self._trace = trace
+        self.primal = self
+        self.value = value
+        self.node = node
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return shape_of(self.value)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.result_type(self.value)
+
+    def __repr__(self) -> str:
+        return f"StagingTracer(node={self.node}, value={self.value!r})"
+
+    def __bool__(self) -> bool:
+        return self._trace.guard(self, "bool", bool(self.value))
+
+    def __index__(self) -> int:
+        return self._trace.guard(self, "int", operator.index(self.value))
+
+    __int__ = __index__
+
+    def __float__(self):
+        _refuse("float()")
+
+    def __complex__(self):
+        _refuse("complex()")
+
+    def item(self, *args):
+        _refuse(".item()")
+
+    def tolist(self):
+        _refuse(".tolist()")
+
+    def __array__(self, dtype=None, copy=None):
+        _refuse("Converting to a NumPy array (np.asarray, np.array, or a function that does)")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _has_outer_tracer(inputs, kwargs):
+            return Tracer.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        if kwargs.get("out") is not None:
+            _refuse(f"numpy.{ufunc.__name__}(..., out=...) (writing in place)")
+        kwargs.pop("out", None)
+        fn = ufunc if method == "__call__" else getattr(ufunc, method)
+        return self._trace.record(fn, inputs, kwargs, ufunc.__name__)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _STATIC:
+            return func(*_concrete(args), **_concrete(kwargs))
+        if _has_outer_tracer(args, kwargs):
+            return Tracer.__array_function__(self, func, types, args, kwargs)
+        out = self._trace.record(func, args, kwargs, func.__name__)
+        if func in _DATA_SHAPED:
+            for t in out if isinstance(out, tuple) else (out,):
+                self._trace.guard(t, "shape", t.shape)
+        return out
+
+
+def _bitwise(ufunc, reflected: bool = False):
+    if reflected:
+        return lambda self, other: ufunc(other, self)
+    return lambda self, other: ufunc(self, other)
+
+
+for _name, _ufunc in (("and", np.bitwise_and), ("or", np.bitwise_or),
+                      ("xor", np.bitwise_xor), ("lshift", np.left_shift),
+                      ("rshift", np.right_shift)):
+    setattr(StagingTracer, f"__{_name}__", _bitwise(_ufunc))
+    setattr(StagingTracer, f"__r{_name}__", _bitwise(_ufunc, reflected=True))
+StagingTracer.__invert__ = lambda self: np.invert(self)
+del _name, _ufunc
+
+
+def _has_outer_tracer(args, kwargs) -> bool:
+    """True when a tracer of a transform (not a staged value) is among the arguments."""
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tracer) and type(a) is not StagingTracer:
+            return True
+        if isinstance(a, (tuple, list)) and _has_outer_tracer(a, {}):
+            return True
+    return False
+
+
+def _concrete(x):
+    """``x`` with staged values replaced by their concrete values."""
+    t = type(x)
+    if t is StagingTracer:
+        return x.value
+    if t is tuple or t is list:
+        return t(_concrete(v) for v in x)
+    if t is dict:
+        return {k: _concrete(v) for k, v in x.items()}
+    if t is slice:
+        return slice(_concrete(x.start), _concrete(x.stop), _concrete(x.step))
+    return x
+
+
+def _template(x):
+    """``x`` with staged values replaced by :class:`Ref` to their nodes."""
+    t = type(x)
+    if t is StagingTracer:
+        return Ref(x.node)
+    if t is tuple or t is list:
+        return t(_template(v) for v in x)
+    if t is dict:
+        return {k: _template(v) for k, v in x.items()}
+    if t is slice:
+        return slice(_template(x.start), _template(x.stop), _template(x.step))
+    if isinstance(x, Tracer):
+        raise StagingError(f"a traced value of another transform reached staging: {x!r}")
+    return x
+
+
+def _slide_name(i: int) -> str:
+    return f"v_{i}" if i >= 0 else f"v_m{-i}"
+
+
+class StagingTrace:
+    """Records one evaluation as a program of operations and guards.
+
+    Also observes the interpreters (through ``STAGING_OBSERVERS``) to name the
+    nodes: tape values ``v_i``, adjoints ``v_i_bar``, tangents ``v_i_dot``.
+    """
+
+    def __init__(self, level: int):
+        self.level = level
+        self.program: list = []
+        self.n_nodes = 0
+        self.inputs: list[int] = []
+        self.as_float64: list[int] = []
+        #: node -> (priority, kind, data), the name hints of the observers
+        self.hints: dict[int, tuple] = {}
+        self._tapes: dict[int, int] = {}
+
+    def _new_node(self) -> int:
+        self.n_nodes += 1
+        return self.n_nodes - 1
+
+    def new_input(self, value) -> StagingTracer:
+        node = self._new_node()
+        self.inputs.append(node)
+        if type(value) is float:  # as the transforms do: a float64 scalar
+            self.as_float64.append(node)
+            value = np.float64(value)
+        return StagingTracer(self, value, node)
+
+    # --- recording ----------------------------------------------------------------
+    def process(self, prim, args, kwargs: dict):
+        """A primitive applied to staged values (routed here by ``bind``)."""
+        ans = prim.fun(*_concrete(args), **_concrete(kwargs))
+        if type(ans) not in REAL_TYPES:
+            check_real(prim, ans)
+        return self._emit(prim.fun, args, kwargs, ans, prim.name)
+
+    def record(self, fn: Callable, args, kwargs: dict, label: str):
+        """A plain NumPy call on staged values (no derivative flows through it)."""
+        return self._emit(fn, args, kwargs, fn(*_concrete(args), **_concrete(kwargs)), label)
+
+    def _emit(self, fn, args, kwargs, ans, label: str):
+        if isinstance(ans, (tuple, list)):
+            outs = tuple(self._new_node() for _ in ans)
+            wrapped = type(ans)(StagingTracer(self, a, n) for a, n in zip(ans, outs))
+        elif ans is None:
+            outs, wrapped = None, None
+        else:
+            outs = self._new_node()
+            wrapped = StagingTracer(self, ans, outs)
+        self.program.append(Op(outs, fn, _template(tuple(args)), _template(dict(kwargs)),
+                               label))
+        return wrapped
+
+    def guard(self, t: StagingTracer, kind: str, outcome):
+        """Record that the program depends on ``kind`` of ``t`` being ``outcome``."""
+        self.program.append(Guard(kind, t.node, outcome))
+        return outcome
+
+    # --- observing the interpreters (names only) --------------------------------------
+    def _hint(self, value, priority: int, kind: str, data) -> None:
+        v = base_value(value)
+        if type(v) is StagingTracer and v._trace is self:
+            old = self.hints.get(v.node)
+            if old is None or old[0] < priority:
+                self.hints[v.node] = (priority, kind, data)
+
+    def observe_forward(self, prim, primals, kwargs, ans, tangents, tangent, args, out):
+        a = base_value(ans)
+        if type(a) is StagingTracer:
+            self._hint(tangent, 2, "dot", a.node)
+
+    def observe_reverse(self, index, record, g, cotangents):
+        args, _, _, ans = record.values
+        tape = next(a._trace for a in args if isinstance(a, Tracer) and
+                    getattr(a._trace, "tape", None) is not None and hasattr(a, "index"))
+        first = self._tapes.get(id(tape))
+        if first is None:
+            first = sum(1 for r in tape.tape if r is not None and r.prim is None)
+            self._tapes[id(tape)] = first
+            for i in range(first):
+                self._hint(tape.tape[i].values[3], 3, "v", i - first + 1)
+        number = index - first + 1
+        self._hint(ans, 3, "v", number)
+        self._hint(g, 2, "bar", number)
+        for parent, c in zip(record.parents, cotangents):
+            self._hint(c, 1, "part", (parent - first + 1, number))
+
+    def names(self) -> dict[int, str]:
+        """A unique Python name for every node."""
+        names: dict[int, str] = {}
+        taken: set[str] = set()
+
+        def base(node: int, depth: int = 0) -> str | None:
+            hint = self.hints.get(node)
+            if hint is None or depth > 4:
+                return None
+            _, kind, data = hint
+            if kind == "v":
+                return _slide_name(data)
+            if kind == "bar":
+                return _slide_name(data) + "_bar"
+            if kind == "part":
+                return f"{_slide_name(data[0])}_bar_from_{data[1]}".replace("from_-", "from_m")
+            inner = base(data, depth + 1)
+            return None if inner is None else inner + "_dot"
+
+        for op in self.program:  # a sum of parts of one adjoint is that adjoint
+            if type(op) is Op and op.label == "add" and op.outs not in self.hints:
+                parts = {self.hints.get(a.node, (0, None, None))[1:] for a in op.args
+                         if type(a) is Ref}
+                adjoints = {data[0] if kind == "part" else data for kind, data in parts
+                            if kind in ("part", "bar")}
+                if len(parts) == 2 and len(adjoints) == 1:
+                    self.hints[op.outs] = (2, "bar", adjoints.pop())
+        for node in range(self.n_nodes):
+            name = base(node)
+            if name is None:
+                name = f"x_{self.inputs.index(node) + 1}" if node in self.inputs else f"t_{node}"
+            unique, k = name, 1
+            while unique in taken:
+                k += 1
+                unique = f"{name}_{k}"
+            taken.add(unique)
+            names[node] = unique
+        return names
+
+
+class Program:
+    """One generated function and the source it came from."""
+
+    def __init__(self, generated, fn_name: str):
+        self.generated = generated
+        namespace = dict(generated.namespace)
+        exec(compile(generated.source, f"<staged {fn_name}>", "exec"), namespace)
+        self.run = namespace[fn_name]
+
+
+class Staged:
+    """A function that runs as generated code (see :func:`stage`)."""
+
+    def __init__(self, fn: Callable, max_programs: int = 8, max_signatures: int = 32):
+        self.fn = fn
+        self.max_programs = max_programs
+        self.max_signatures = max_signatures
+        self._cache: OrderedDict = OrderedDict()
+        self._latest: Program | None = None
+        name = getattr(fn, "__name__", "staged")
+        self._name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+        if not self._name.isidentifier():
+            self._name = "staged"
+        functools.update_wrapper(self, fn, updated=())
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs and all(type(a) in _FAST_LEAVES for a in args):
+            leaves, treedef, static = args, None, ()
+            key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a)
+                         for a in args])
+        else:
+            flat, treedef = tree_flatten((args, kwargs))
+            if any(isinstance(x, Tracer) for x in flat):
+                return self.fn(*args, **kwargs)  # inside a transform: not staged
+            leaves = [x for x in flat if isinstance(x, _DYNAMIC)]
+            static = tuple((i, x) for i, x in enumerate(flat) if not isinstance(x, _DYNAMIC))
+            key = (treedef, static, tuple((shape_of(x), np.result_type(x), type(x))
+                                          for x in leaves))
+            try:
+                hash(key)
+            except TypeError:
+                return self.fn(*args, **kwargs)
+        programs = self._cache.get(key)
+        if programs is not None:
+            for i, program in enumerate(programs):
+                try:
+                    out = program.run(*leaves)
+                except GuardFailed:
+                    continue
+                if i:
+                    programs.insert(0, programs.pop(i))
+                self._latest = program
+                return out
+        program = self._stage(args, kwargs, treedef, static)
+        programs = self._cache.setdefault(key, [])
+        programs.insert(0, program)
+        del programs[self.max_programs:]
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.max_signatures:
+            self._cache.popitem(last=False)
+        self._latest = program
+        return program.run(*leaves)
+
+    def _stage(self, args, kwargs, treedef, static) -> Program:
+        trace = StagingTrace(new_level())
+        if treedef is None:
+            staged_args, staged_kwargs = [trace.new_input(a) for a in args], {}
+        else:
+            flat, _ = tree_flatten((args, kwargs))
+            fixed = dict(static)
+            flat = [fixed[i] if i in fixed else trace.new_input(x) for i, x in enumerate(flat)]
+            staged_args, staged_kwargs = tree_unflatten(treedef, flat)
+        saved = dict(STAGING_OBSERVERS)
+        STAGING_OBSERVERS.update(forward=trace.observe_forward, reverse=trace.observe_reverse)
+        try:
+            out = self.fn(*staged_args, **staged_kwargs)
+        finally:
+            STAGING_OBSERVERS.clear()
+            STAGING_OBSERVERS.update(saved)
+        out_leaves, out_td = tree_flatten(out)
+        for leaf in out_leaves:
+            if isinstance(leaf, Tracer) and not (type(leaf) is StagingTracer
+                                                 and leaf._trace is trace):
+                raise StagingError(f"the staged function returned a traced value {leaf!r}")
+            if callable(leaf) and not isinstance(leaf, Tracer):
+                raise StagingError("a staged function must return arrays (or pytrees of "
+                                   f"arrays), not {leaf!r}; stage a function that calls it")
+        outputs = tree_unflatten(out_td, [_template(x) for x in out_leaves])
+        generated = generate(trace.program, trace.inputs, outputs, trace.names(), self._name,
+                             tuple(trace.as_float64))
+        return Program(generated, self._name)
+
+    @property
+    def source(self) -> str:
+        """Source of the most recently run generated function (stage by calling first)."""
+        if self._latest is None:
+            raise ValueError("nothing staged yet: call the staged function once first")
+        return self._latest.generated.source
+
+    @property
+    def n_programs(self) -> int:
+        """How many programs are cached (one per input signature and path taken)."""
+        return sum(len(p) for p in self._cache.values())
+
+    def save(self, path) -> Path:
+        """Write the most recently run generated function as a module (NumPy/SciPy only)."""
+        from ._stage_save import save_module
+
+        if self._latest is None:
+            raise ValueError("nothing staged yet: call the staged function once first")
+        return save_module(self._latest.generated, Path(path))
+
+
+_FAST_LEAVES = frozenset((np.ndarray, float, np.float64, np.float32))
+
+
+def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
+    """Stage ``fn``: trace it once per input signature and run generated NumPy code.
+
+    Parameters
+    ----------
+    fn : callable
+        Usually a transform, ``ad.value_and_grad(f)``, ``ad.hvp(f)``, ``ad.jacfwd(f)``
+        ... (any function of arrays returning a pytree of arrays).
+    max_programs : int, optional
+        Programs kept per input signature (one per path through Python control
+        flow that depends on the data); the least recently used goes first.
+
+    Returns
+    -------
+    Staged
+        Callable like ``fn``.  ``.source`` is the generated code, ``.save(path)``
+        writes it as a module that needs only NumPy/SciPy.
+
+    Examples
+    --------
+    >>> import numpy as np, autodiff as ad
+    >>> fast = ad.stage(ad.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2),
+    ...                         argnums=(0, 1)))
+    >>> [float(g) for g in fast(2.0, 5.0)]
+    [5.5, 1.7163378145367738]
+    >>> print(fast.source.splitlines()[0])
+    def _grad_f(v_m1, v_0):
+    """
+    return Staged(fn, max_programs=max_programs)

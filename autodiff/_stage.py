@@ -116,7 +116,13 @@ class StagingTracer(Tracer):
         _refuse(".tolist()")
 
     def __array__(self, dtype=None, copy=None):
-        _refuse("Converting to a NumPy array (np.asarray, np.array, or a function that does)")
+        value = np.asarray(self.value)
+        if value.dtype.kind not in "biu":
+            _refuse("Converting to a NumPy array (np.asarray, np.array, or a function that "
+                    "does)")
+        # Integers (indices, permutations): the program is specialized to this value.
+        self._trace.guard(self, "value", value.copy())
+        return value if dtype is None else value.astype(dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if _has_outer_tracer(inputs, kwargs):
@@ -214,6 +220,7 @@ class StagingTrace:
         #: node -> (priority, kind, data), the name hints of the observers
         self.hints: dict[int, tuple] = {}
         self._tapes: dict[int, int] = {}
+        self._forward_counts: dict[int, int] = {}
 
     def _new_node(self) -> int:
         self.n_nodes += 1
@@ -242,7 +249,8 @@ class StagingTrace:
     def _emit(self, fn, args, kwargs, ans, label: str):
         if isinstance(ans, (tuple, list)):
             outs = tuple(self._new_node() for _ in ans)
-            wrapped = type(ans)(StagingTracer(self, a, n) for a, n in zip(ans, outs))
+            items = [StagingTracer(self, a, n) for a, n in zip(ans, outs)]
+            wrapped = type(ans)(*items) if hasattr(ans, "_fields") else type(ans)(items)
         elif ans is None:
             outs, wrapped = None, None
         else:
@@ -268,7 +276,15 @@ class StagingTrace:
     def observe_forward(self, prim, primals, kwargs, ans, tangents, tangent, args, out):
         a = base_value(ans)
         if type(a) is StagingTracer:
+            # Evaluation order numbers the values when no tape names them (jvp alone).
+            count = self._forward_counts[id(out._trace)] = \
+                self._forward_counts.get(id(out._trace), 0) + 1
+            self._hint(a, 1, "v", count)
             self._hint(tangent, 2, "dot", a.node)
+            for p, t in zip(primals, tangents):
+                if t is not None:
+                    self._hint(t, 1, "dot", base_value(p).node
+                               if type(base_value(p)) is StagingTracer else None)
 
     def observe_reverse(self, index, record, g, cotangents):
         args, _, _, ans = record.values
@@ -302,7 +318,9 @@ class StagingTrace:
                 return _slide_name(data) + "_bar"
             if kind == "part":
                 return f"{_slide_name(data[0])}_bar_from_{data[1]}".replace("from_-", "from_m")
-            inner = base(data, depth + 1)
+            inner = None if data is None else base(data, depth + 1)
+            if inner is None and data in self.inputs:
+                inner = f"x_{self.inputs.index(data) + 1}"
             return None if inner is None else inner + "_dot"
 
         for op in self.program:  # a sum of parts of one adjoint is that adjoint

@@ -231,13 +231,15 @@ def live_program(program: list, outputs) -> list:
     return kept
 
 
-def _guard_line(g: Guard, name: str) -> str:
+def _guard_line(g: Guard, name: str, writer: _Writer) -> str:
     if g.kind == "bool":
         test = f"not {name}" if g.expected else name
     elif g.kind == "int":
         test = f"{name} != {g.expected!r}"
-    else:  # shape
+    elif g.kind == "shape":
         test = f"{name}.shape != {g.expected!r}"
+    else:  # the value of an integer array
+        test = f"not np.array_equal({name}, {writer.constant(g.expected)})"
     return f"    if {test}:\n        raise GuardFailed({g.kind!r})"
 
 
@@ -252,11 +254,12 @@ def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
     names = dict(names)
     writer = _Writer(names)
     writer.namespace["GuardFailed"] = GuardFailed
+    writer.namespace["np"] = np
     seen: dict[str, tuple] = {}
     body = [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
     for item in live_program(program, outputs):
         if type(item) is Guard:
-            body.append(_guard_line(item, names[item.node]))
+            body.append(_guard_line(item, names[item.node], writer))
             continue
         outs = _outs(item)
         rhs = writer.call(item)

@@ -200,6 +200,15 @@ def _template(x):
     return x
 
 
+def _times_one(one, x, ans):
+    """``x`` when ``x * one`` is exactly ``x`` (the seed 1 of a gradient), else None."""
+    if (type(x) is StagingTracer and type(one) in (float, np.float64) and one == 1.0
+            and type(ans) is type(x.value) and np.result_type(ans) == np.result_type(x.value)
+            and shape_of(ans) == shape_of(x.value)):
+        return x
+    return None
+
+
 def _slide_name(i: int) -> str:
     return f"v_{i}" if i >= 0 else f"v_m{-i}"
 
@@ -217,6 +226,7 @@ class StagingTrace:
         self.n_nodes = 0
         self.inputs: list[int] = []
         self.as_float64: list[int] = []
+        self.input_values: list = []
         #: node -> (priority, kind, data), the name hints of the observers
         self.hints: dict[int, tuple] = {}
         self._tapes: dict[int, int] = {}
@@ -229,6 +239,7 @@ class StagingTrace:
     def new_input(self, value) -> StagingTracer:
         node = self._new_node()
         self.inputs.append(node)
+        self.input_values.append(value)
         if type(value) is float:  # as the transforms do: a float64 scalar
             self.as_float64.append(node)
             value = np.float64(value)
@@ -247,6 +258,12 @@ class StagingTrace:
         return self._emit(fn, args, kwargs, fn(*_concrete(args), **_concrete(kwargs)), label)
 
     def _emit(self, fn, args, kwargs, ans, label: str):
+        if fn is np.multiply and len(args) == 2 and not kwargs:
+            same = _times_one(args[0], args[1], ans)
+            if same is None:
+                same = _times_one(args[1], args[0], ans)
+            if same is not None:  # (never `or`: that would read a staged value)
+                return same
         if isinstance(ans, (tuple, list)):
             outs = tuple(self._new_node() for _ in ans)
             items = [StagingTracer(self, a, n) for a, n in zip(ans, outs)]
@@ -264,6 +281,15 @@ class StagingTrace:
         """Record that the program depends on ``kind`` of ``t`` being ``outcome``."""
         self.program.append(Guard(kind, t.node, outcome))
         return outcome
+
+    def signature(self) -> list[Guard]:
+        """Guards on the shapes and dtypes of the array inputs (the program's signature)."""
+        guards = []
+        for node, value in zip(self.inputs, self.input_values):
+            if type(value) is np.ndarray:
+                guards.append(Guard("shape", node, value.shape))
+                guards.append(Guard("dtype", node, value.dtype))
+        return guards
 
     # --- observing the interpreters (names only) --------------------------------------
     def _hint(self, value, priority: int, kind: str, data) -> None:
@@ -363,6 +389,7 @@ class Staged:
         self.max_signatures = max_signatures
         self._cache: OrderedDict = OrderedDict()
         self._latest: Program | None = None
+        self._hot: dict = {}
         name = getattr(fn, "__name__", "staged")
         self._name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
         if not self._name.isidentifier():
@@ -370,6 +397,16 @@ class Staged:
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:  # the hot path: the last program run for these argument types
+            run = self._hot.get(tuple(map(type, args)))
+            if run is not None:
+                try:
+                    return run(*args)
+                except GuardFailed:  # another shape, or another path
+                    pass
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         if not kwargs and all(type(a) in _FAST_LEAVES for a in args):
             leaves, treedef, static = args, None, ()
             key = tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a)
@@ -387,6 +424,7 @@ class Staged:
             except TypeError:
                 return self.fn(*args, **kwargs)
         programs = self._cache.get(key)
+        out = _NOTHING
         if programs is not None:
             for i, program in enumerate(programs):
                 try:
@@ -395,17 +433,21 @@ class Staged:
                     continue
                 if i:
                     programs.insert(0, programs.pop(i))
-                self._latest = program
-                return out
-        program = self._stage(args, kwargs, treedef, static)
-        programs = self._cache.setdefault(key, [])
-        programs.insert(0, program)
-        del programs[self.max_programs:]
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.max_signatures:
-            self._cache.popitem(last=False)
+                break
+        if out is _NOTHING:
+            program = self._stage(args, kwargs, treedef, static)
+            programs = self._cache.setdefault(key, [])
+            programs.insert(0, program)
+            del programs[self.max_programs:]
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.max_signatures:
+                self._cache.popitem(last=False)
+                self._hot.clear()
+            out = program.run(*leaves)
         self._latest = program
-        return program.run(*leaves)
+        if treedef is None:
+            self._hot[tuple(map(type, args))] = program.run
+        return out
 
     def _stage(self, args, kwargs, treedef, static) -> Program:
         trace = StagingTrace(new_level())
@@ -433,7 +475,7 @@ class Staged:
                                    f"arrays), not {leaf!r}; stage a function that calls it")
         outputs = tree_unflatten(out_td, [_template(x) for x in out_leaves])
         generated = generate(trace.program, trace.inputs, outputs, trace.names(), self._name,
-                             tuple(trace.as_float64))
+                             tuple(trace.as_float64), trace.signature())
         return Program(generated, self._name)
 
     @property
@@ -458,6 +500,7 @@ class Staged:
 
 
 _FAST_LEAVES = frozenset((np.ndarray, float, np.float64, np.float32))
+_NOTHING = object()
 
 
 def stage(fn: Callable, *, max_programs: int = 8) -> Staged:

@@ -238,13 +238,15 @@ def _guard_line(g: Guard, name: str, writer: _Writer) -> str:
         test = f"{name} != {g.expected!r}"
     elif g.kind == "shape":
         test = f"{name}.shape != {g.expected!r}"
+    elif g.kind == "dtype":
+        test = f"{name}.dtype != {writer.constant(g.expected)}"
     else:  # the value of an integer array
         test = f"not np.array_equal({name}, {writer.constant(g.expected)})"
     return f"    if {test}:\n        raise GuardFailed({g.kind!r})"
 
 
 def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
-             fn_name: str, as_float64: tuple = ()) -> Generated:
+             fn_name: str, as_float64: tuple = (), signature: tuple = ()) -> Generated:
     """Write the staged function ``fn_name(*inputs) -> outputs`` as Python source.
 
     ``outputs`` is the output pytree with :class:`Ref` leaves (tuples, lists and
@@ -256,7 +258,8 @@ def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
     writer.namespace["GuardFailed"] = GuardFailed
     writer.namespace["np"] = np
     seen: dict[str, tuple] = {}
-    body = [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
+    body = [_guard_line(g, names[g.node], writer) for g in signature]
+    body += [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
     for item in live_program(program, outputs):
         if type(item) is Guard:
             body.append(_guard_line(item, names[item.node], writer))

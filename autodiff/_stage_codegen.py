@@ -132,6 +132,8 @@ class _Writer:
             expr = self.module_ref(path)
         else:
             base = getattr(fn, "__name__", None) or label
+            if base in ("impl", "fun", "f", "<lambda>"):
+                base = f"{label}_{base}"
             base = "".join(c if c.isalnum() or c == "_" else "_" for c in base)
             expr = self._fresh("_" + base.lstrip("_"))
             self.namespace[expr] = fn
@@ -180,6 +182,11 @@ class _Writer:
         return self.constant(x)
 
     def call(self, op: Op) -> str:
+        target = _lowerings().get(op.callee)
+        if target == "getitem" and len(op.args) == 1 and set(op.kwargs) == {"index"}:
+            return f"{self.expr(op.args[0])}[{self.index(op.kwargs['index'])}]"
+        if target is not None and target != "getitem":
+            op = op._replace(callee=target)
         symbol = INFIX.get(op.callee) if type(op.callee) is np.ufunc else None
         if symbol and len(op.args) == 2 and not op.kwargs and all(
                 type(a) in (Ref, float, int) or isinstance(a, (np.ndarray, np.generic))
@@ -191,6 +198,40 @@ class _Writer:
         parts = [self.expr(a) for a in op.args]
         parts += [f"{k}={self.expr(v)}" for k, v in op.kwargs.items()]
         return f"{self.callee(op.callee, op.label)}({', '.join(parts)})"
+
+
+    def index(self, index) -> str:
+        """An index tuple written as a subscript (``1:, None, v_3``)."""
+        if type(index) is not tuple or not index:
+            return self.expr(index)
+        parts = []
+        for i in index:
+            if type(i) is slice:
+                start, stop, step = ("" if v is None else self.expr(v)
+                                     for v in (i.start, i.stop, i.step))
+                parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+            else:
+                parts.append("..." if i is Ellipsis else self.expr(i))
+        return ", ".join(parts) + ("," if len(parts) == 1 and type(index[0]) is not slice
+                                   and not isinstance(index[0], Ref) else "")
+
+
+_LOWERED: dict = {}
+
+
+def _lowerings() -> dict:
+    """autodiff implementation functions -> the NumPy function they call (same signature)."""
+    if not _LOWERED:
+        from ._registry import PRIMITIVES
+
+        for name, target in (("sum", np.sum), ("prod", np.prod), ("max", np.max),
+                             ("min", np.min), ("cumsum", np.cumsum), ("where", np.where),
+                             ("transpose", np.transpose), ("broadcast_to", np.broadcast_to),
+                             ("roll", np.roll), ("getitem", "getitem")):
+            prim = PRIMITIVES.get(name)
+            if prim is not None:
+                _LOWERED[prim.fun] = target
+    return _LOWERED
 
 
 def _refs(x, out: list) -> None:

@@ -200,6 +200,19 @@ def _template(x):
     return x
 
 
+def _weak_scalars(args):
+    """Float64 scalar constants written as Python floats (readable, no constant table).
+
+    Only where every staged operand is float64 already: the result dtype is then the
+    same either way (a Python float would not promote float32 operands).
+    """
+    if not any(type(a) is np.float64 for a in args):
+        return args
+    if all(np.result_type(a.value) == np.float64 for a in args if type(a) is StagingTracer):
+        return tuple(float(a) if type(a) is np.float64 else a for a in args)
+    return args
+
+
 def _times_one(one, x, ans):
     """``x`` when ``x * one`` is exactly ``x`` (the seed 1 of a gradient), else None."""
     if (type(x) is StagingTracer and type(one) in (float, np.float64) and one == 1.0
@@ -258,6 +271,8 @@ class StagingTrace:
         return self._emit(fn, args, kwargs, fn(*_concrete(args), **_concrete(kwargs)), label)
 
     def _emit(self, fn, args, kwargs, ans, label: str):
+        if type(fn) is np.ufunc:
+            args = _weak_scalars(args)
         if fn is np.multiply and len(args) == 2 and not kwargs:
             same = _times_one(args[0], args[1], ans)
             if same is None:

@@ -212,8 +212,7 @@ class _Writer:
                 parts.append(f"{start}:{stop}" + (f":{step}" if step else ""))
             else:
                 parts.append("..." if i is Ellipsis else self.expr(i))
-        return ", ".join(parts) + ("," if len(parts) == 1 and type(index[0]) is not slice
-                                   and not isinstance(index[0], Ref) else "")
+        return ", ".join(parts)
 
 
 _LOWERED: dict = {}

@@ -539,11 +539,12 @@ def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
     Examples
     --------
     >>> import numpy as np, autodiff as ad
-    >>> fast = ad.stage(ad.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2),
-    ...                         argnums=(0, 1)))
+    >>> def f(x1, x2):
+    ...     return np.log(x1) + x1 * x2 - np.sin(x2)
+    >>> fast = ad.stage(ad.grad(f, argnums=(0, 1)))
     >>> [float(g) for g in fast(2.0, 5.0)]
     [5.5, 1.7163378145367738]
     >>> print(fast.source.splitlines()[0])
-    def _grad_f(v_m1, v_0):
+    def f(v_m1, v_0):
     """
     return Staged(fn, max_programs=max_programs)

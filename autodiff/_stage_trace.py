@@ -135,6 +135,12 @@ StagingTracer.__invert__ = lambda self: np.invert(self)
 del _name, _ufunc
 
 
+def _has_staged_mask(index) -> bool:
+    items = index if type(index) is tuple else (index,)
+    return any(type(i) is StagingTracer and np.result_type(i.value) == np.bool_
+               for i in items)
+
+
 def _has_outer_tracer(args, kwargs) -> bool:
     """True when a tracer of a transform (not a staged value) is among the arguments."""
     for a in (*args, *kwargs.values()):
@@ -239,7 +245,10 @@ class StagingTrace:
         ans = prim.fun(*_concrete(args), **_concrete(kwargs))
         if type(ans) not in REAL_TYPES:
             check_real(prim, ans)
-        return self._emit(prim.fun, args, kwargs, ans, prim.name)
+        out = self._emit(prim.fun, args, kwargs, ans, prim.name)
+        if prim.name == "getitem" and _has_staged_mask(kwargs.get("index")):
+            self.guard(out, "shape", out.shape)  # x[mask]: the shape depends on the data
+        return out
 
     def record(self, fn: Callable, args, kwargs: dict, label: str):
         """A plain NumPy call on staged values (no derivative flows through it)."""

@@ -152,6 +152,16 @@ def test_data_dependent_loop_restages_per_trip_count():
     assert g.n_programs == 2  # bounded
 
 
+def test_boolean_mask_shape_is_guarded():
+    def f(x):
+        return np.sum(x[x > 0] ** 3) + np.sum(x[np.nonzero(x < -1)] ** 2)
+
+    g = ad.stage(ad.grad(f))
+    for x in (np.array([1.0, -2.0, 3.0]), np.array([-1.5, 2.0, -3.0]), np.array([2., 1., 2.])):
+        assert_trees_close(g(x), ad.grad(f)(x))
+    assert g.n_programs == 3
+
+
 def test_shape_change_and_static_arguments_key_the_cache():
     def f(x, n, scale=1.0):
         return scale * np.sum(x ** n)

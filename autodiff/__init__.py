@@ -14,6 +14,7 @@ from ._debug import FloatingPointDerivativeError, debug_nans
 from ._forward_transforms import hessian, hvp, jacfwd, jacobian, jvp, linearize
 from ._registry import UnsupportedFunctionError
 from ._reverse_transforms import grad, jacrev, value_and_grad, vjp
+from ._stage import Staged, StagingError, stage
 from ._trace_table import trace
 from ._tracer import Primitive, Tracer, defjvp, defvjp, primitive
 from .numerical import check_grads
@@ -25,5 +26,6 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "linearize", "jacfwd", "jacrev", "jacobian",
     "hessian", "hvp", "checkpoint", "primitive", "defvjp", "defjvp", "check_grads",
     "numerical", "trace", "stop_gradient", "debug_nans", "FloatingPointDerivativeError",
-    "UnsupportedFunctionError", "Primitive", "Tracer", "numpy", "scipy",
+    "UnsupportedFunctionError", "Primitive", "Tracer", "numpy", "scipy", "stage", "Staged",
+    "StagingError",
 ]

@@ -15,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _debug
-from ._tracer import REAL_TYPES, Primitive, Tracer, bind, check_real, evaluate, push_tangent
+from ._tracer import (
+    REAL_TYPES,
+    STAGING_OBSERVERS,
+    Primitive,
+    Tracer,
+    bind,
+    check_real,
+    evaluate,
+    push_tangent,
+)
 
 __all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
 
@@ -31,7 +40,7 @@ class ForwardTrace:
 
     def __init__(self, level: int, observer: Callable | None = None):
         self.level = level
-        self.observer = observer
+        self.observer = observer if observer is not None else STAGING_OBSERVERS.get("forward")
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ForwardTracer:
         if len(args) == 1:  # the common unary case, unrolled (bind routed it here)

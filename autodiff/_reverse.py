@@ -15,7 +15,17 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _debug
-from ._tracer import REAL_TYPES, Primitive, Tracer, bind, is_complex, missing_rule, real_cotangents
+from ._tracer import (
+    REAL_TYPES,
+    STAGING_OBSERVERS,
+    Primitive,
+    Tracer,
+    bind,
+    check_real,
+    is_complex,
+    missing_rule,
+    real_cotangents,
+)
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
 
@@ -121,7 +131,7 @@ class ReverseTrace:
         self.level = level
         self.tape: list[Record | None] = []
         #: keep each record's values (for ad.trace, or to name NaNs in debug mode)
-        self.observe = keep_values or _debug.enabled
+        self.observe = keep_values or _debug.enabled or "reverse" in STAGING_OBSERVERS
 
     def new_input(self, value) -> ReverseTracer:
         self.tape.append(Record(None, (), None, ((), (), {}, value)))
@@ -178,6 +188,8 @@ class ReverseTrace:
         record, g, cotangents)`` sees every step (``ad.trace``).
         """
         tape = self.tape
+        if observer is None:
+            observer = STAGING_OBSERVERS.get("reverse")
         last = max(index for index, _ in seeds)
         adjoints: list = [None] * (last + 1)
         owned = [False] * (last + 1)

@@ -35,7 +35,8 @@ from . import _debug
 from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
-           "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents"]
+           "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
+           "STAGING_OBSERVERS"]
 
 _levels = itertools.count(1)
 
@@ -336,10 +337,23 @@ def _add_tangents(total, term, inputs):
 
 
 def base_value(x):
-    """Strip every level of tracing from ``x``."""
+    """Strip every level of tracing from ``x``.
+
+    A value being staged (:mod:`autodiff._stage`) is its own primal: it stays
+    symbolic, so that what is computed from it is recorded, not frozen.
+    """
     while isinstance(x, Tracer):
-        x = x.primal
+        p = x.primal
+        if p is x:
+            return x
+        x = p
     return x
+
+
+#: Observers of the interpreters while ``ad.stage`` traces a function ("forward":
+#: a :class:`~autodiff._forward.ForwardTrace` observer, "reverse": a backward-sweep
+#: observer); they only name the variables of generated code.  Empty otherwise.
+STAGING_OBSERVERS: dict = {}
 
 
 class Tracer:

@@ -4,7 +4,10 @@ Runs the seven workloads of ``ANCHORS.md`` (``slides``, ``chain``, ``tv``,
 ``logreg``, ``rosen_hess``, ``tv_hvp``, ``tall_jacfwd``), each three ways: the
 function alone in NumPy, its derivative with autograd and with this project
 (``ad.grad``, ``ad.hessian``, ``ad.hvp``, ``ad.jacfwd``).  Before timing, our
-derivative is checked against autograd's with ``numpy.allclose``.
+derivative is checked against autograd's with ``numpy.allclose``.  A second table
+times our derivative under ``ad.stage`` (generated straight-line NumPy code), checked
+against the unstaged one to 1e-12, as a ratio over f alone (scalar workloads) or
+over the unstaged derivative (array workloads).
 
 Timing: every figure is the median of several samples (a sample runs the call
 enough times to last 20 ms, as ``timeit`` does); samples of the implementations
@@ -69,6 +72,12 @@ TARGETS = {
     "tv_hvp_replay": 0.3,
     "tall_jacfwd": 0.25,
 }
+#: ``ad.stage`` of our derivative: ratio staged / f alone to reach (scalar workloads) ...
+STAGED_OVER_F = {"slides": 5.0, "chain": 4.0}
+#: ... and staged / unstaged (array workloads: no slower than the interpreters).
+STAGED_OVER_OURS = 1.0
+#: Staged chain against PyTorch eager (when installed): at least this many times faster.
+STAGED_VS_TORCH = 5.0
 #: Optional frameworks timed when importable: column name -> module.
 FRAMEWORKS = {"JAX eager": "jax", "JAX jit": "jax", "PyTorch eager": "torch"}
 #: Tolerances of the agreement check with autograd.
@@ -156,36 +165,39 @@ class Workload:
     others: dict[str, Callable[[], object]] = field(default_factory=dict)
 
 
-def build(name: str, d: dict) -> Workload:
-    """The three callables of workload ``name`` on inputs ``d``."""
+def build(name: str, d: dict, wrap: Callable = lambda transform: transform) -> Workload:
+    """The three callables of workload ``name`` on inputs ``d``.
+
+    ``wrap`` is applied to our derivative function (``ad.stage`` for the staged row).
+    """
     if name == "slides":
-        ours = ad.grad(lambda a, b: slides(np, a, b), argnums=(0, 1))
+        ours = wrap(ad.grad(lambda a, b: slides(np, a, b), argnums=(0, 1)))
         theirs = autograd.grad(lambda ab: slides(agnp, ab[0], ab[1]))
         return Workload(name, lambda: slides(np, d["x1"], d["x2"]),
                         lambda: theirs((d["x1"], d["x2"])), lambda: ours(d["x1"], d["x2"]))
     if name == "chain":
-        ours = ad.grad(lambda x: chain(np, x))
+        ours = wrap(ad.grad(lambda x: chain(np, x)))
         theirs = autograd.grad(lambda x: chain(agnp, x))
         return Workload(name, lambda: chain(np, d["x"]), lambda: theirs(d["x"]),
                         lambda: ours(d["x"]))
     if name == "tv":
-        ours = ad.grad(lambda u: tv(np, u, d["f"]))
+        ours = wrap(ad.grad(lambda u: tv(np, u, d["f"])))
         theirs = autograd.grad(lambda u: tv(agnp, u, d["f"]))
         return Workload(name, lambda: tv(np, d["u"], d["f"]), lambda: theirs(d["u"]),
                         lambda: ours(d["u"]))
     if name == "logreg":
         X, y, lam = d["X"], d["y"], d["lam"]
-        ours = ad.grad(lambda w: logreg(np, w, X, y, lam))
+        ours = wrap(ad.grad(lambda w: logreg(np, w, X, y, lam)))
         theirs = autograd.grad(lambda w: logreg(agnp, w, X, y, lam))
         return Workload(name, lambda: logreg(np, d["w"], X, y, lam), lambda: theirs(d["w"]),
                         lambda: ours(d["w"]))
     if name == "rosen_hess":
-        ours = ad.hessian(lambda x: rosen(np, x))
+        ours = wrap(ad.hessian(lambda x: rosen(np, x)))
         theirs = autograd.hessian(lambda x: rosen(agnp, x))  # reverse-over-reverse
         return Workload(name, lambda: rosen(np, d["x"]), lambda: theirs(d["x"]),
                         lambda: ours(d["x"]))
     if name == "tv_hvp":
-        ours = ad.hvp(lambda u: tv(np, u, d["f"]))
+        ours = wrap(ad.hvp(lambda u: tv(np, u, d["f"])))
         grad_ag = autograd.grad(lambda u: tv(agnp, u, d["f"]))
         theirs = autograd.grad(lambda u, v: agnp.sum(grad_ag(u) * v))  # reverse-over-reverse
         return Workload(name, lambda: tv(np, d["u"], d["f"]), lambda: theirs(d["u"], d["v"]),
@@ -200,7 +212,7 @@ def build(name: str, d: dict) -> Workload:
                         lambda: ours(d["v"]))
     if name == "tall_jacfwd":
         X, p = d["X"], d["p"]
-        ours = ad.jacfwd(lambda p: tall(np, p, X))
+        ours = wrap(ad.jacfwd(lambda p: tall(np, p, X)))
         jvp_maker = autograd.make_jvp(lambda p: tall(agnp, p, X))
         basis = np.eye(p.size)
 
@@ -351,17 +363,23 @@ def measure(name: str, budget: float) -> dict:
             attach(w, data)
         else:
             skipped.append(module)
+    staged = build(name, data, wrap=ad.stage).ours
     ours, theirs = _as_array(w.ours()), _as_array(w.autograd())
+    staged_out = _as_array(staged())
+    staged_same = staged_out.shape == ours.shape and bool(
+        np.allclose(staged_out, ours, rtol=1e-12, atol=1e-12))
     same_shape = ours.shape == theirs.shape
     agree = same_shape and bool(np.allclose(ours, theirs, rtol=RTOL, atol=ATOL))
     max_diff = float(np.max(np.abs(ours - theirs), initial=0.0)) if same_shape else None
     others = list(w.others)
-    times, samples = time_calls([w.plain, w.autograd, w.ours, *w.others.values()],
+    times, samples = time_calls([w.plain, w.autograd, w.ours, staged, *w.others.values()],
                                 budget=budget)
     return {
         "name": name, "plain": times[0], "autograd": times[1], "ours": times[2],
         "ratio": paired_ratio(samples[2], samples[1]), "agree": agree, "max_diff": max_diff,
-        "others": dict(zip(others, times[3:])), "skipped": skipped,
+        "staged": times[3], "staged_over_f": paired_ratio(samples[3], samples[0]),
+        "staged_over_ours": paired_ratio(samples[3], samples[2]), "staged_same": staged_same,
+        "others": dict(zip(others, times[4:])), "skipped": skipped,
     }
 
 
@@ -430,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header), flush=True)
 
-    failures, disagreements, missed = [], [], []
+    failures, disagreements, missed, staged_missed, staged_rows = [], [], [], [], []
     for name in names:
         try:
             r = (measure(name, args.budget) if args.in_process
@@ -439,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<12} FAILED: {exc}", flush=True)
             failures.append(name)
             continue
+        staged_rows.append(r)
         reached = r["ratio"] <= TARGETS[name]
         if not reached:
             missed.append(name)
@@ -452,11 +471,45 @@ def main(argv: list[str] | None = None) -> int:
         line += "".join(f" {_fmt(r['others'].get(c)):>14}" for c in columns)
         print(line, flush=True)
     print()
+    print("ad.stage (generated code) on the same workloads; staged == unstaged to 1e-12:")
+    header2 = (f"{'workload':<12} {'staged':>9} {'staged/f':>9} {'staged/ours':>12} "
+               f"{'target':>14} {'reached':>8} {'same':>5}")
+    print(header2)
+    print("-" * len(header2))
+    for r in staged_rows:
+        name = r["name"]
+        if name in STAGED_OVER_F:
+            ratio, target = r["staged_over_f"], STAGED_OVER_F[name]
+            label = f"staged/f<={target:g}"
+        else:
+            ratio, target = r["staged_over_ours"], STAGED_OVER_OURS
+            label = f"st/ours<={target:g}"
+        ok = ratio <= target
+        if not ok:
+            staged_missed.append(name)
+        if not r["staged_same"]:
+            disagreements.append(name + " (staged)")
+        print(f"{name:<12} {_fmt(r['staged']):>9} {r['staged_over_f']:>9.2f} "
+              f"{r['staged_over_ours']:>12.3f} {label:>14} {'yes' if ok else 'no':>8} "
+              f"{'yes' if r['staged_same'] else 'NO':>5}")
+        if name == "chain":
+            torch_time = r["others"].get("PyTorch eager")
+            if torch_time is None:
+                print("  staged chain vs PyTorch eager: skipped (torch not installed)")
+            else:
+                speedup = torch_time / r["staged"]
+                print(f"  staged chain vs PyTorch eager: {speedup:.1f}x faster "
+                      f"(target >= {STAGED_VS_TORCH:g}x: "
+                      f"{'yes' if speedup >= STAGED_VS_TORCH else 'no'})")
+    print()
     print(f"derivatives agree with autograd: "
           f"{'yes' if not disagreements else 'NO: ' + ', '.join(disagreements)}; "
           f"targets reached: {len(names) - len(missed) - len(failures)}/{len(names)}"
           + (f" (missed: {', '.join(missed)})" if missed else "")
-          + (f"; failed: {', '.join(failures)}" if failures else ""))
+          + (f"; failed: {', '.join(failures)}" if failures else "")
+          + f"; staged targets reached: {len(staged_rows) - len(staged_missed)}/"
+            f"{len(staged_rows)}" + (f" (missed: {', '.join(staged_missed)})"
+                                     if staged_missed else ""))
     return 1 if failures or disagreements else 0
 
 

@@ -20,6 +20,10 @@ list, one row per elementary operation (``v_1 = ln v_-1``, ...), giving
   :math:`\\bar x_1 = 5.5` and :math:`\\bar x_2 = 1.716` (on the way,
   :math:`\\bar v_0 = -0.284` from the ``sin`` branch alone).
 
+``ad.stage`` then turns the same trace into source code (the seed's third way to
+implement AD, after operator libraries and operator overloading): the script prints
+the generated straight-line NumPy code of ``value_and_grad(f)`` and of ``jvp(f)``.
+
 The script ends by comparing the gradient from ``ad.grad`` with central finite
 differences and the complex-step derivative from ``ad.numerical``.
 
@@ -62,6 +66,21 @@ def main() -> None:
     print()
     print(recorded.reverse())
     print()
+
+    # The third way to implement AD: generate the code of both sweeps from one trace.
+    fast = ad.stage(ad.value_and_grad(f, argnums=(0, 1)))
+    value, (g1, g2) = fast(*point)
+    print("Generated source of ad.stage(ad.value_and_grad(f, argnums=(0, 1)))")
+    print("(forward evaluation v_i, then the adjoints v_i_bar; v_-1 is written v_m1)")
+    print("-" * 72)
+    print(fast.source)
+    print(f"value {float(value):.3f}, gradient ({float(g1):.3f}, {float(g2):.3f})")
+    tangent = ad.stage(lambda x1, x2, t1, t2: ad.jvp(f, (x1, x2), (t1, t2)))
+    tangent(*point, 1.0, 0.0)
+    print()
+    print("Generated source of the forward sweep, ad.stage(ad.jvp(f, ...)): tangents v_i_dot")
+    print("-" * 72)
+    print(tangent.source)
 
     exact = np.array(ad.grad(f, argnums=(0, 1))(*point), dtype=float)
     x = np.array(point)

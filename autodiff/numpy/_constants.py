@@ -22,12 +22,14 @@ implements_constant(
     ) if f is not None))
 
 
-def _constant_method(method):
-    return lambda self, *args, **kwargs: method(base_value(self), *args, **kwargs)
+def _constant_method(function):
+    # The NumPy function rather than the ndarray method: the base value may be a
+    # staged value (autodiff._stage), which dispatches NumPy functions.
+    return lambda self, *args, **kwargs: function(base_value(self), *args, **kwargs)
 
 
 for _name in ("argmax", "argmin", "argsort", "nonzero", "all", "any"):
-    implements(methods=(_name,))(_constant_method(getattr(np.ndarray, _name)))
+    implements(methods=(_name,))(_constant_method(getattr(np, _name)))
 del _name
 
 

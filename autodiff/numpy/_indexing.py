@@ -16,7 +16,7 @@ import numpy as np
 from .._registry import declare, implements
 from .._reverse import IndexedCotangent
 from .._shapes import batch_size, ndim_of, normalize_axis, shape_of
-from .._tracer import base_value
+from .._tracer import Tracer, base_value
 from ._reductions import sum
 from ._shape import moveaxis, ravel
 
@@ -137,7 +137,9 @@ def take_along_axis(arr, indices, axis):
     (axis,) = normalize_axis(axis, nd)
     index = [np.reshape(np.arange(n), [-1 if j == i else 1 for j in range(nd)])
              for i, n in enumerate(np.shape(indices))]
-    index[axis] = np.asarray(indices)
+    indices = base_value(indices)
+    # A staged value (autodiff._stage) stays symbolic; a traced one would be an error.
+    index[axis] = indices if isinstance(indices, Tracer) else np.asarray(indices)
     return arr[tuple(index)]
 
 

@@ -34,7 +34,8 @@ def minimize(fun: Callable[..., Any], x0: Any, method: str | Callable = "lbfgs",
              args: tuple = (), jac: Callable | bool | None = None,
              hessp: Callable | None = None, bounds: Any = None, tol: float | None = None,
              maxiter: int | None = None, callback: Callable | None = None,
-             progress: bool = False, options: dict | None = None) -> OptimizeResult:
+             progress: bool = False, options: dict | None = None,
+             stage: bool = False) -> OptimizeResult:
     r"""Minimize a scalar energy of (a pytree of) arrays, with derivatives from AD.
 
     .. math:: x^\star = \operatorname{arg\,min}_{\ell \le x \le u} f(x, \text{args})
@@ -85,6 +86,12 @@ def minimize(fun: Callable[..., Any], x0: Any, method: str | Callable = "lbfgs",
         methods), ``xtol`` (default 0: off), ``maxfev``, ``divergence`` and the method's
         hyperparameters (e.g. ``memory`` for lbfgs, ``cg_maxiter`` for newton-cg).  For
         SciPy methods, passed to SciPy as is.
+    stage : bool, optional
+        Run the energy, its gradient and Hessian-vector products as generated
+        straight-line NumPy code (:func:`autodiff.stage`): ``fun`` is traced once and
+        later calls skip the tracers, which pays off when ``fun`` applies many small
+        operations.  ``fun`` must be free of side effects; Python branches on the
+        values of ``x`` are guarded (a new branch re-stages).
 
     Returns
     -------
@@ -106,7 +113,7 @@ def minimize(fun: Callable[..., Any], x0: Any, method: str | Callable = "lbfgs",
     >>> bool(res.success), np.allclose(res.x, 3.0)
     (True, True)
     """
-    problem = FlatProblem(fun, x0, args, jac=jac, hessp=hessp)
+    problem = FlatProblem(fun, x0, args, jac=jac, hessp=hessp, stage=stage)
     spec = METHODS.get(method) if isinstance(method, str) else None
     if spec is None:
         return minimize_with_scipy(problem, method, bounds=bounds, tol=tol, maxiter=maxiter,

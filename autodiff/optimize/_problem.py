@@ -48,7 +48,7 @@ class FlatProblem:
     """
 
     def __init__(self, fun: Callable, x0: Any, args: tuple = (), *, jac: Any = None,
-                 hessp: Callable | None = None) -> None:
+                 hessp: Callable | None = None, stage: bool = False) -> None:
         if not callable(fun):
             raise TypeError(f"fun must be callable, got {type(fun).__name__}")
         if not (jac is None or jac is True or callable(jac)):
@@ -63,7 +63,15 @@ class FlatProblem:
         self.x0, self.treedef = flatten(x0)
         self.dtype = self.x0.dtype
         self._ad_hvp = None
+        self._linearized: tuple | None = None  # (point, linear map of the gradient there)
         self._ad_value_and_grad = None
+        self._ad_hess = None
+        #: run the AD oracles (and the energy) as generated code (``ad.stage``)
+        self.stage = bool(stage)
+        self._staged_value = ad.stage(self.value_fn) if self.stage else None
+
+    def _transform(self, oracle: Callable) -> Callable:
+        return ad.stage(oracle) if self.stage else oracle
 
     # -- structure -----------------------------------------------------------------------
     def to_tree(self, flat: np.ndarray, copy: bool = True) -> Any:
@@ -80,13 +88,15 @@ class FlatProblem:
         return out[0] if self.jac is True else out
 
     def value(self, z: np.ndarray) -> float:
+        if self._staged_value is not None:
+            return as_scalar(self._staged_value(z))
         return as_scalar(self.value_fn(z))
 
     def value_and_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
         """Energy and flat gradient: one reverse sweep when AD provides the gradient."""
         if self.jac is None:
             if self._ad_value_and_grad is None:
-                self._ad_value_and_grad = ad.value_and_grad(self.value_fn)
+                self._ad_value_and_grad = self._transform(ad.value_and_grad(self.value_fn))
             value, grad = self._ad_value_and_grad(z)
             return as_scalar(value), np.ravel(grad).astype(self.dtype, copy=False)
         x = unflatten(self.treedef, z)
@@ -101,18 +111,24 @@ class FlatProblem:
         if self.hessp is not None:
             out = self.hessp(unflatten(self.treedef, z), unflatten(self.treedef, v), *self.args)
             return self._flat_grad(out)
+        if self.stage:  # generated code for the whole forward-over-reverse product
+            if self._ad_hvp is None:
+                self._ad_hvp = self._transform(ad.hvp(self.value_fn))
+            return np.ravel(self._ad_hvp(z, v)).astype(self.dtype, copy=False)
         # One linearization of the gradient per point: Newton-CG's products at the same
         # iterate replay its tangent sweep instead of re-running forward-over-reverse.
-        point, linear_map = self._ad_hvp or (None, None)
+        point, linear_map = self._linearized or (None, None)
         if point is None or not (point is z or np.array_equal(point, z)):
             _, linear_map = ad.linearize(ad.grad(self.value_fn), z)
-            self._ad_hvp = (z.copy(), linear_map)
+            self._linearized = (z.copy(), linear_map)
         return np.ravel(linear_map(v)).astype(self.dtype, copy=False)
 
     def hess(self, z: np.ndarray) -> np.ndarray:
         """Dense Hessian, shape (n, n) (forward-over-reverse AD)."""
         n = z.size
-        return np.reshape(ad.hessian(self.value_fn)(z), (n, n))
+        if self._ad_hess is None:
+            self._ad_hess = self._transform(ad.hessian(self.value_fn))
+        return np.reshape(self._ad_hess(z), (n, n))
 
 
 def _bound_vector(bound: Any, treedef: TreeDef, n: int, fill: float, name: str) -> np.ndarray:

@@ -16,12 +16,10 @@ from collections.abc import Callable
 
 from . import _debug
 from ._tracer import (
-    REAL_TYPES,
     STAGING_OBSERVERS,
     Primitive,
     Tracer,
     bind,
-    check_real,
     evaluate,
     push_tangent,
 )
@@ -59,8 +57,6 @@ class ForwardTrace:
                     else:
                         lower = True
         ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
-        if type(ans) not in REAL_TYPES:
-            check_real(prim, ans)
         if prim.jvp is None or _debug.enabled:
             tangent = push_tangent(prim, tangents, ans, primals, kwargs)
         else:

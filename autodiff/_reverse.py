@@ -21,7 +21,6 @@ from ._tracer import (
     Primitive,
     Tracer,
     bind,
-    check_real,
     is_complex,
     missing_rule,
     real_cotangents,

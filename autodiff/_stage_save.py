@@ -11,7 +11,6 @@ function) cannot be saved: :class:`~autodiff._stage.StagingError` names it.
 from __future__ import annotations
 
 import builtins
-import dis
 import inspect
 import math
 import textwrap
@@ -122,8 +121,10 @@ class _Inliner:
 
 
 def _global_names(code) -> set[str]:
-    names = {ins.argval for ins in dis.get_instructions(code)
-             if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    """Names a function may read from its globals: ``co_names`` (global and attribute
+    names; attributes that are not globals are filtered out by the caller), recursively
+    through nested functions. No bytecode is read, so this holds on every Python."""
+    names = set(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._shapes import shape_of
 from ._stage_codegen import Guard, Op, Ref
-from ._tracer import REAL_TYPES, Tracer, base_value, check_real
+from ._tracer import Tracer, base_value
 
 __all__ = ["StagingTrace", "StagingTracer", "StagingError", "DYNAMIC", "template"]
 
@@ -243,8 +243,6 @@ class StagingTrace:
     def process(self, prim, args, kwargs: dict):
         """A primitive applied to staged values (routed here by ``bind``)."""
         ans = prim.fun(*_concrete(args), **_concrete(kwargs))
-        if type(ans) not in REAL_TYPES:
-            check_real(prim, ans)
         out = self._emit(prim.fun, args, kwargs, ans, prim.name)
         if prim.name == "getitem" and _has_staged_mask(kwargs.get("index")):
             self.guard(out, "shape", out.shape)  # x[mask]: the shape depends on the data

@@ -128,7 +128,10 @@ def is_complex(x) -> bool:
     if t is np.ndarray:
         return x.dtype.kind == "c"
     if isinstance(x, Tracer):
-        return is_complex(base_value(x))
+        v = base_value(x)
+        if isinstance(v, Tracer):  # a staged value is its own primal: read its dtype
+            return v.dtype.kind == "c"
+        return is_complex(v)
     return t is complex or isinstance(x, np.complexfloating)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._registry import implements
 from .._shapes import axis_tuple, ndim_of
-from .._tracer import base_value
+from .._tracer import base_value, is_complex
 from ._linalg_basic import inv_p
 from ._linalg_decompositions import svdvals_p
 from ._reductions import norm2
@@ -76,7 +76,15 @@ def _vector_norm(x, ord, axis, keepdims):
     return root if keepdims else np.squeeze(root, axis)
 
 
+def _refuse_complex_spectral(x, what: str) -> None:
+    if is_complex(x):
+        raise TypeError(f"autodiff.numpy.linalg: {what} of a complex matrix is not supported "
+                        "(its singular-value rule is written for real matrices)")
+
+
 def _matrix_norm(x, ord, axis, keepdims):
+    if ord in (2, -2, "nuc"):
+        _refuse_complex_spectral(x, f"norm(ord={ord!r})")
     row, col = axis
     if row == col:
         raise ValueError("Duplicate axes given.")
@@ -129,6 +137,7 @@ def cond(x, p=None):
     """Condition number ``norm(x, p) * norm(inv(x), p)`` (ratio of singular values
     for ``p`` in ``None``, 2, -2)."""
     if p in (None, 2, -2):
+        _refuse_complex_spectral(x, "cond")
         s = svdvals_p(x)
         big, small = np.max(s, axis=-1), np.min(s, axis=-1)
         return big / small if p != -2 else small / big

@@ -47,7 +47,7 @@ import numpy as np
 
 from .._registry import HANDLED_FUNCTIONS, implements, implements_constant
 from .._shapes import ndim_of, shape_of
-from .._tracer import Tracer, base_value
+from .._tracer import Tracer, base_value, is_complex
 from ._linalg_basic import cholesky_p, det_p, inv_p, logabsdet_p, mT, pinv_p, solve_p
 from ._linalg_decompositions import (
     complement_p,
@@ -71,6 +71,15 @@ LinAlgError = np.linalg.LinAlgError
 
 def _traced(*xs) -> bool:
     return any(isinstance(x, Tracer) for x in xs)
+
+
+def _real_only(a, name: str) -> None:
+    """Refuse complex input where the rule is not holomorphic and was derived for real
+    matrices (Hermitian factorizations, singular values, norms): never a wrong value."""
+    if is_complex(a):
+        raise TypeError(f"autodiff.numpy.linalg.{name} of a complex matrix is not supported "
+                        "(its derivative rule is written for real matrices); use real and "
+                        "imaginary parts, or a holomorphic function such as solve or inv")
 
 
 def _matrices(a, name: str, square: bool = True) -> None:
@@ -114,14 +123,20 @@ class SlogdetResult(NamedTuple):
 
 @implements(np.linalg.slogdet)
 def slogdet(a) -> SlogdetResult:
-    """Sign (a constant) and differentiable log-absolute-determinant."""
+    """Sign and differentiable log-absolute-determinant; the sign of a real matrix is a
+    constant, the phase ``det / |det|`` of a complex one moves with it."""
     _matrices(a, "slogdet")
-    return SlogdetResult(np.linalg.slogdet(base_value(a))[0], logabsdet_p(a))
+    sign = np.linalg.slogdet(base_value(a))[0]
+    if is_complex(a) and np.all(sign != 0):
+        d = det_p(a)
+        sign = d / np.abs(d)
+    return SlogdetResult(sign, logabsdet_p(a))
 
 
 @implements(np.linalg.cholesky)
 def cholesky(a, /, *, upper=False):
     """Cholesky factor; reads only the lower (``upper=True``: upper) triangle of ``a``."""
+    _real_only(a, 'cholesky')
     _matrices(a, "cholesky")
     if upper:
         return mT(cholesky_p(mT(a)))
@@ -131,6 +146,7 @@ def cholesky(a, /, *, upper=False):
 @implements(np.linalg.pinv)
 def pinv(a, rcond=None, hermitian=False, **kwargs):
     """Moore-Penrose pseudo-inverse, differentiable where the rank is locally constant."""
+    _real_only(a, 'pinv')
     _matrices(a, "pinv", square=False)
     options = dict(kwargs)
     if rcond is not None:
@@ -155,6 +171,7 @@ def lstsq(a, b, rcond=None):
     locally constant); ``residuals`` are the squared residual norms (empty when
     ``a`` is rank deficient or ``m <= n``, as in NumPy); ``rank`` is a constant.
     """
+    _real_only(a, 'lstsq')
     _matrices(a, "lstsq", square=False)
     if ndim_of(a) != 2 or ndim_of(b) not in (1, 2):
         raise LinAlgError("numpy.linalg.lstsq: a must be 2-D and b 1-D or 2-D")
@@ -219,6 +236,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     vectors may differ from NumPy's ``hermitian`` path in sign).  See the module
     docstring of :mod:`._linalg_decompositions` for repeated singular values.
     """
+    _real_only(a, 'svd')
     _matrices(a, "svd", square=False)
     if not compute_uv:
         return svdvals_p(a)
@@ -247,6 +265,7 @@ def eigh(a, UPLO="L"):
     Like NumPy, only the ``UPLO`` triangle is read; the derivative is that of this
     function (for symmetric paths, the usual symmetric-matrix derivative).
     """
+    _real_only(a, 'eigh')
     _matrices(a, "eigh")
     uplo = _uplo(UPLO)
     packed = eigh_p(a, UPLO=uplo)
@@ -256,6 +275,7 @@ def eigh(a, UPLO="L"):
 @implements(np.linalg.eigvalsh)
 def eigvalsh(a, UPLO="L"):
     """Eigenvalues (ascending) of symmetric matrices (the ``UPLO`` triangle is read)."""
+    _real_only(a, 'eigvalsh')
     _matrices(a, "eigvalsh")
     return eigvalsh_p(a, UPLO=_uplo(UPLO))
 
@@ -275,6 +295,7 @@ class EigResult(NamedTuple):
 @implements(np.linalg.eig)
 def eig(a):
     """Eigenvalues and unit eigenvectors of a real matrix with a real spectrum."""
+    _real_only(a, 'eig')
     _matrices(a, "eig")
     if not _traced(a):
         return np.linalg.eig(a)
@@ -285,6 +306,7 @@ def eig(a):
 @implements(np.linalg.eigvals)
 def eigvals(a):
     """Eigenvalues of a real matrix with a real spectrum (LAPACK's order)."""
+    _real_only(a, 'eigvals')
     _matrices(a, "eigvals")
     if not _traced(a):
         return np.linalg.eigvals(a)
@@ -303,6 +325,7 @@ def qr(a, mode="reduced"):
     Differentiable where ``a`` has full column rank (of its leading square block
     when ``m < n``).  For ``m < n``, ``R = [R1, Q^T A2]`` with ``A1 = Q R1``.
     """
+    _real_only(a, 'qr')
     _matrices(a, "qr", square=False)
     if mode not in ("reduced", "complete", "r"):
         raise NotImplementedError(f"autodiff.numpy.linalg.qr: mode={mode!r} is not "
@@ -331,6 +354,7 @@ def qr(a, mode="reduced"):
 @implements(np.linalg.svdvals)
 def svdvals(x, /):
     """Singular values of each matrix of the stack (descending)."""
+    _real_only(x, 'svdvals')
     _matrices(x, "svdvals", square=False)
     return svdvals_p(x)
 

@@ -226,7 +226,7 @@ def _labels(y: Any, n_samples: int) -> np.ndarray:
 # -- LogisticRegression ----------------------------------------------------------------------
 
 
-def fit(estimator: Any, X: Any, y: Sequence[Any]) -> Any:
+def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> Any:
     """Fit ``estimator`` (a :class:`LogisticRegression`) on a dask array of row chunks.
 
     Parameters
@@ -247,6 +247,15 @@ def fit(estimator: Any, X: Any, y: Sequence[Any]) -> Any:
     LogisticRegression
         ``estimator``, fitted.
     """
+    unsupported = [name for name, value in (
+        ("sample_weight", sample_weight),
+        ("class_weight", getattr(estimator, "class_weight", None)),
+        ("penalty=None", None if getattr(estimator, "penalty", "l2") == "l2" else True))
+        if value is not None]
+    if unsupported:  # never fit a different objective than the one asked for
+        raise NotImplementedError(
+            f"LogisticRegression.fit on a dask array does not support {', '.join(unsupported)} "
+            "yet; compute X into memory (X.compute()) or drop the option")
     da = import_dask_array()
     estimator._check_params()
     if estimator.solver not in _CHUNKED_SOLVERS:
@@ -304,7 +313,9 @@ def fit(estimator: Any, X: Any, y: Sequence[Any]) -> Any:
 def _map_rows(estimator: Any, X: Any, method: str, per_class: bool, dtype: Any) -> Any:
     import dask
 
-    estimator._check_fitted()
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
     X = _check_dask_X(X, estimator.coef_.shape[1])
     function = getattr(type(estimator), method)
     # The fitted model travels once per graph as a delayed constant, not inside each task,

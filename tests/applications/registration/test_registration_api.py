@@ -130,7 +130,7 @@ def test_cli_keeps_existing_outputs_unless_overwrite(tmp_path, capsys):
     args = ["--transform", "translation", "--size", "48", "--out", str(out)]
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
-    assert "already exists" in err and "--overwrite" in err and len(err.splitlines()) == 1
+    assert "exists" in err and "--overwrite" in err and len(err.splitlines()) == 1
     assert (out / "metrics.json").read_text() == "{}"
     assert main([*args, "--overwrite"]) == 0
     assert json.loads((out / "metrics.json").read_text())["transform"] == "translation"

@@ -130,3 +130,14 @@ def test_hashed_bag_trains_a_chunked_model():
     ref = LogisticRegression(C=5.0, tol=1e-8).fit(vec.transform(docs), y)
     clf = LogisticRegression(C=5.0, tol=1e-8).fit(X, y)
     assert relative(clf.coef_, ref.coef_) <= 1e-6
+
+
+@pytest.mark.parametrize("model, fit_kwargs, name", [
+    (LogisticRegression(class_weight="balanced"), {}, "class_weight"),
+    (LogisticRegression(penalty=None), {}, "penalty=None"),
+    (LogisticRegression(), {"sample_weight": np.ones(1200)}, "sample_weight"),
+])
+def test_options_the_chunked_fit_lacks_are_refused_not_ignored(model, fit_kwargs, name):
+    X, y = problem()
+    with pytest.raises(NotImplementedError, match=name):
+        model.fit(sparse_chunks(X, 400), y, **fit_kwargs)

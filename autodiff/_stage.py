@@ -150,7 +150,7 @@ class Staged:
                                    f"arrays), not {leaf!r}; stage a function that calls it")
         outputs = tree_unflatten(out_td, [template(x) for x in out_leaves])
         generated = generate(trace.program, trace.inputs, outputs, trace.names(), self._name,
-                             tuple(trace.as_float64), trace.signature())
+                             tuple(trace.as_float64), trace.signature(), trace.meta)
         return Program(generated, self._name)
 
     @property

@@ -221,6 +221,8 @@ class StagingTrace:
         self.inputs: list[int] = []
         self.as_float64: list[int] = []
         self.input_values: list = []
+        #: node -> (type, shape, dtype) of array values (for in-place arithmetic)
+        self.meta: dict[int, tuple] = {}
         #: node -> (priority, kind, data), the name hints of the observers
         self.hints: dict[int, tuple] = {}
         self._tapes: dict[int, int] = {}
@@ -272,6 +274,8 @@ class StagingTrace:
         else:
             outs = self._new_node()
             wrapped = StagingTracer(self, ans, outs)
+            if type(ans) is np.ndarray:
+                self.meta[outs] = (np.ndarray, ans.shape, ans.dtype)
         self.program.append(Op(outs, fn, template(tuple(args)), template(dict(kwargs)),
                                label))
         return wrapped

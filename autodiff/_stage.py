@@ -178,14 +178,15 @@ _FAST_LEAVES = frozenset((np.ndarray, float, np.float64, np.float32))
 _NOTHING = object()
 
 
-def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
+def stage(fn: Callable | None = None, *, max_programs: int = 8) -> Staged:
     """Stage ``fn``: trace it once per input signature and run generated NumPy code.
 
     Parameters
     ----------
     fn : callable
         Usually a transform, ``ad.value_and_grad(f)``, ``ad.hvp(f)``, ``ad.jacfwd(f)``
-        ... (any function of arrays returning a pytree of arrays).
+        ... (any function of arrays returning a pytree of arrays).  ``@ad.stage``
+        and ``@ad.stage(max_programs=...)`` work as decorators.
     max_programs : int, optional
         Programs kept per input signature (one per path through Python control
         flow that depends on the data); the least recently used goes first.
@@ -207,4 +208,6 @@ def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
     >>> print(fast.source.splitlines()[0])
     def f(v_m1, v_0):
     """
+    if fn is None:  # @ad.stage(max_programs=...)
+        return functools.partial(stage, max_programs=max_programs)
     return Staged(fn, max_programs=max_programs)

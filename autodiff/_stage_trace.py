@@ -316,9 +316,14 @@ class StagingTrace:
                                if type(base_value(p)) is StagingTracer else None)
 
     def observe_reverse(self, index, record, g, cotangents):
+        if record.values is None:  # a tape recorded before staging began: no names
+            return
         args, _, _, ans = record.values
-        tape = next(a._trace for a in args if isinstance(a, Tracer) and
-                    getattr(a._trace, "tape", None) is not None and hasattr(a, "index"))
+        tape = next((a._trace for a in args if isinstance(a, Tracer) and
+                     getattr(a._trace, "tape", None) is not None and hasattr(a, "index")),
+                    None)
+        if tape is None:
+            return
         first = self._tapes.get(id(tape))
         if first is None:
             first = sum(1 for r in tape.tape if r is not None and r.prim is None)

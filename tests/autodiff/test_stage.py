@@ -254,3 +254,14 @@ def test_in_place_arithmetic_never_writes_a_live_array():
         assert_trees_close(staged(x), ad.value_and_grad(f)(x))
     assert "out=" in staged.source
     np.testing.assert_array_equal(x, np.arange(6.0).reshape(2, 3))
+
+
+def test_vjp_closure_made_before_staging():
+    out, vjp_fn = ad.vjp(lambda x: np.sin(x) * x, np.arange(3.0))
+
+    @ad.stage(max_programs=2)
+    def pullback(ct):
+        return vjp_fn(ct)
+
+    assert_trees_close(pullback(np.ones(3)), vjp_fn(np.ones(3)))
+    assert_trees_close(pullback(np.arange(3.0)), vjp_fn(np.arange(3.0)))

@@ -229,6 +229,25 @@ def test_save_writes_a_numpy_module(tmp_path):
     assert_trees_close(getattr(module, fast._name)(x), expected)
 
 
+def test_save_copies_autodiff_implementations(tmp_path):
+    import autodiff.scipy.ndimage as adi
+
+    def f(x):
+        return np.sum(adi.gaussian_filter(x, 1.0) ** 2) + np.max(x) + np.linalg.norm(x)
+
+    fast = ad.stage(ad.value_and_grad(f))
+    x = np.random.default_rng(0).random((5, 6))
+    expected = fast(x)
+    path = fast.save(tmp_path / "g.py")
+    spec = importlib.util.spec_from_file_location("g", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert "import autodiff" not in path.read_text()
+    assert_trees_close(module.f(x), expected)
+    with pytest.raises(module.GuardFailed):
+        module.f(np.ones((4, 4)))
+
+
 def test_save_refuses_closures(tmp_path):
     @ad.primitive
     def softplus(x):

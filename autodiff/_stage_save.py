@@ -178,8 +178,8 @@ def save_module(generated: Generated, path: Path) -> Path:
     if stored:
         data = path.with_suffix(".npz")
         np.savez(data, **stored)
-        header.append(f"_data = np.load(__file__[:-3] + '.npz')  # {data.name}")
-        header += [f"{name} = _data[{name!r}]" for name in stored]
+        header.append(f"with np.load(__file__[:-3] + '.npz') as _data:  # {data.name}")
+        header += [f"    {name} = _data[{name!r}]" for name in stored]
     text = "\n".join(header) + "\n\n\n" + "\n\n\n".join(inliner.blocks + [generated.source])
     path.write_text(text.rstrip("\n") + "\n")
     return path

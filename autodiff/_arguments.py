@@ -46,15 +46,17 @@ def argnums_tuple(argnums, nargs: int, where: str) -> tuple[int, ...]:
 
 
 def cast_like(value, like):
-    """Return ``value`` with the floating dtype of ``like`` (tracers are left alone)."""
-    if isinstance(value, Tracer) or isinstance(like, Tracer):
+    """Return ``value`` with the floating dtype of ``like`` (float32 in, float32 out).
+
+    A traced ``value`` is cast with the differentiable ``astype``, so derivatives of
+    derivatives keep the dtype too.
+    """
+    dtype = np.result_type(base_value(like))
+    if not np.issubdtype(dtype, np.inexact) or np.result_type(base_value(value)) == dtype:
         return value
-    dtype = np.result_type(like)
-    if not np.issubdtype(dtype, np.inexact):
-        return value
-    if np.result_type(value) != dtype:
-        value = np.asarray(value).astype(dtype)
-    return value
+    if isinstance(value, Tracer):
+        return value.astype(dtype)
+    return np.asarray(value).astype(dtype)
 
 
 def zeros_like(x):

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._tracer import STAGING_OBSERVERS, Primitive, Tracer, evaluate, push_tangent
+from . import _debug
+from ._tracer import (
+    REAL_TYPES,
+    STAGING_OBSERVERS,
+    Primitive,
+    Tracer,
+    bind,
+    check_real,
+    evaluate,
+    push_tangent,
+)
 
 __all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
 
@@ -33,19 +43,28 @@ class ForwardTrace:
         self.observer = observer if observer is not None else STAGING_OBSERVERS.get("forward")
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ForwardTracer:
-        primals = list(args)
-        tangents = [None] * len(primals)
-        lower = False
-        for i, a in enumerate(args):
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    primals[i] = p = a.primal
-                    lower = lower or isinstance(p, Tracer)
-                    tangents[i] = a.tangent
-                else:
-                    lower = True
-        ans = evaluate(prim, primals, kwargs, lower)
-        tangent = push_tangent(prim, tangents, ans, primals, kwargs)
+        if len(args) == 1:  # the common unary case, unrolled (bind routed it here)
+            p = args[0].primal
+            primals, tangents, lower = [p], [args[0].tangent], isinstance(p, Tracer)
+        else:
+            primals = list(args)
+            tangents = [None] * len(primals)
+            lower = False
+            for i, a in enumerate(args):
+                if isinstance(a, Tracer):
+                    if a._trace is self:
+                        primals[i] = p = a.primal
+                        lower = lower or isinstance(p, Tracer)
+                        tangents[i] = a.tangent
+                    else:
+                        lower = True
+        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+        if type(ans) not in REAL_TYPES:
+            check_real(prim, ans)
+        if prim.jvp is None or _debug.enabled:
+            tangent = push_tangent(prim, tangents, ans, primals, kwargs)
+        else:
+            tangent = prim.jvp(tangents, ans, primals, kwargs)
         out = ForwardTracer(self, ans, tangent)
         if self.observer is not None:
             self.observer(prim, primals, kwargs, ans, tangents, tangent, args, out)

@@ -19,8 +19,8 @@ from ._tracer import NO_KWARGS, Primitive, Tracer, base_value, bind
 
 __all__ = [
     "HANDLED_FUNCTIONS", "HANDLED_UFUNCS", "UFUNC_METHODS", "METHODS", "PRIMITIVES",
-    "ALTERNATIVES", "SPARSE_PRODUCTS", "implements", "implements_constant", "declare", "library_primitive", "UnsupportedFunctionError",
-    "function_name",
+    "ALTERNATIVES", "SPARSE_PRODUCTS", "implements", "implements_constant", "declare",
+    "library_primitive", "UnsupportedFunctionError", "function_name",
 ]
 
 #: NumPy/SciPy function -> differentiable implementation (``__array_function__``).
@@ -153,6 +153,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__" and not kwargs:  # the hot path: np.sin(x), x + y
         impl = HANDLED_UFUNCS.get(ufunc)
         if type(impl) is Primitive:
+            if len(inputs) == 1:  # the tracer is self: no level to compare
+                return self._trace.process(impl, inputs, NO_KWARGS)
             return bind(impl, inputs, NO_KWARGS)
         if impl is not None:
             return impl(*inputs)
@@ -212,6 +214,10 @@ def _caller_hint() -> str:
     if caller is None:
         return ""
     module, name = caller.f_globals["__name__"], caller.f_code.co_name
+    if module.startswith("scipy.sparse"):
+        return (f" It was called by the scipy.sparse method {name}: with a constant sparse X "
+                "only the products X @ w, X.T @ w, X.dot(w), w @ X and np.dot(X, w) are "
+                "differentiable.")
     full = f"{module.split('._')[0]}.{name}"
     alternative = ALTERNATIVES.get(full)
     return f" It was called from {full}" + (f": use {alternative} instead." if alternative

@@ -285,19 +285,19 @@ def _joint_jvp(prim: Primitive) -> Callable:
     rules = prim.jvp_rules
 
     def jvp(tangents, ans, args, kwargs):
+        aligned = prim.elementwise and type(ans) not in _SCALARS  # scalars: nothing to align
         total = None
-        out_ndim = ndim_of(ans) if prim.elementwise else 0
         for i, t in enumerate(tangents):
             if t is None:
                 continue
             rule = rules.get(i)
             if rule is None:
                 raise missing_rule(prim, i, "forward")
-            if prim.elementwise:
-                t = align_rank(t, ndim_of(args[i]), out_ndim)
+            if aligned:
+                t = align_rank(t, ndim_of(args[i]), ndim_of(ans))
             term = rule(t, ans, *args, **kwargs)
             total = term if total is None else _add_tangents(total, term, tangents)
-        if prim.elementwise:
+        if aligned:
             full = shape_of(total)[:1] + shape_of(ans)
             if shape_of(total) != full:
                 total = np.broadcast_to(total, full)
@@ -306,8 +306,13 @@ def _joint_jvp(prim: Primitive) -> Callable:
     return jvp
 
 
+#: Below this many entries a fresh sum is cheaper than checking for an in-place add.
+_IN_PLACE_SIZE = 4096
+
+
 def _add_tangents(total, term, inputs):
-    if (type(total) is np.ndarray and type(term) is np.ndarray and total.base is None
+    if (type(total) is np.ndarray and type(term) is np.ndarray
+            and total.size >= _IN_PLACE_SIZE and total.base is None
             and total.flags.writeable and total.shape == term.shape
             and total.dtype == np.result_type(total, term)
             and not any(total is u for u in inputs)):

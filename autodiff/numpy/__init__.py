@@ -12,11 +12,23 @@ implementation maps to it.
 import numpy as _np
 
 from .. import _registry
-from . import _elementwise, _reductions, _shape, _indexing, _products, linalg, _constants
+from .._registry import UnsupportedFunctionError
+from . import (
+    _arrays,
+    _calculus,
+    _constants,
+    _elementwise,
+    _indexing,
+    _products,
+    _reductions,
+    _shape,
+    _sorting,
+    linalg,
+)
+from ._arrays import c_, r_
 from ._constants import array, asarray, stop_gradient
 from ._indexing import index_add, index_update
 from ._reductions import logsumexp
-from .._registry import UnsupportedFunctionError
 
 
 def _build_namespace() -> dict:

@@ -194,12 +194,37 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
         letters = "".join(explicit)
         once = (c for c in set(letters) if letters.count(c) == 1 and c not in ell)
         out = ell + "".join(sorted(once))
-    for sub in explicit:
-        if len(set(sub)) != len(sub):
-            raise NotImplementedError(
-                f"einsum with a repeated index inside one operand ('{sub}', a diagonal or "
-                "trace) is not differentiable here; use np.diagonal / np.trace instead")
     return explicit, out
+
+
+def _take_diagonals(operands, inputs):
+    """Operands whose subscripts repeat a letter ('ii', 'iij') replaced by their
+    (differentiable) diagonals, so that every letter appears once per operand."""
+    operands, inputs = list(operands), list(inputs)
+    for n, sub in enumerate(inputs):
+        while len(set(sub)) != len(sub):
+            c = next(ch for ch in sub if sub.count(ch) > 1)
+            first = sub.index(c)
+            second = sub.index(c, first + 1)
+            operands[n] = np.diagonal(operands[n], axis1=first, axis2=second)
+            sub = sub[:first] + sub[first + 1:second] + sub[second + 1:] + c
+        inputs[n] = sub
+    return operands, inputs
+
+
+def _sublists_to_subscripts(args):
+    """``einsum(op0, [0, 1], op1, [1, 2], [0, 2])`` -> ``("ab,bc->ac", op0, op1)``."""
+    def letters(sublist):
+        return "".join("..." if i is Ellipsis else string.ascii_letters[int(i)] for i in sublist)
+
+    operands, sublists = list(args[0::2]), list(args[1::2])
+    output = None
+    if len(operands) > len(sublists):  # an odd count: the output sublist is last
+        output = operands.pop()
+    subscripts = ",".join(letters(s) for s in sublists)
+    if output is not None:
+        subscripts += "->" + letters(output)
+    return subscripts, operands
 
 
 def _einsum_impl(*operands, spec):
@@ -254,12 +279,22 @@ einsum_ = register_primitive(set_rules(
 
 
 @implements(np.einsum)
-def einsum(subscripts, *operands, **kwargs):
-    """``np.einsum`` with explicit subscripts (no repeated index inside one operand)."""
-    if not builtins.any(isinstance(o, Tracer) for o in operands):
-        return np.einsum(subscripts, *operands, **kwargs)
-    if not isinstance(subscripts, str):
-        raise NotImplementedError("einsum in the sublist form is not supported on traced "
-                                  "arrays; use the string form")
-    spec = parse_einsum(subscripts, [shape_of(o) for o in operands])
-    return einsum_(*operands, spec=spec)
+def einsum(*args, **kwargs):
+    """``np.einsum`` in the string or the sublist form; a letter repeated inside one
+    operand takes its diagonal (``'ii->'`` is the trace)."""
+    if not builtins.any(isinstance(a, Tracer) for a in args):
+        return np.einsum(*args, **kwargs)
+    kwargs.pop("optimize", None)
+    if kwargs:
+        raise NotImplementedError(f"einsum options {sorted(kwargs)} are not supported on "
+                                  "traced arrays")
+    if isinstance(args[0], str):
+        subscripts, operands = args[0], list(args[1:])
+    else:
+        subscripts, operands = _sublists_to_subscripts(args)
+    inputs, out = parse_einsum(subscripts, [shape_of(o) for o in operands])
+    operands, inputs = _take_diagonals(operands, inputs)
+    for c in out:
+        if builtins.sum(sub.count(c) for sub in inputs) == 0:
+            raise ValueError(f"einsum: output subscript '{c}' does not appear in the inputs")
+    return einsum_(*operands, spec=(inputs, out))

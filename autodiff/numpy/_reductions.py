@@ -175,7 +175,18 @@ norm2 = declare(
 
 
 # --- the NumPy-facing functions ---------------------------------------------------------
+def as_array(a):
+    """``a`` itself, or a (traced) array stacked from a list/tuple of traced values."""
+    if isinstance(a, (list, tuple)):
+        parts = [as_array(p) for p in a]
+        if any(isinstance(p, Tracer) for p in parts):
+            return np.stack(parts)
+        return np.asarray(parts)
+    return a
+
+
 def _reduce(prim, a, axis, keepdims, dtype=None):
+    a = as_array(a)
     out = prim(a, axis=axis_tuple(axis, ndim_of(a)), keepdims=bool(keepdims))
     return out if dtype is None else out.astype(dtype)
 
@@ -184,6 +195,7 @@ def _reduce(prim, a, axis, keepdims, dtype=None):
 @implements(np.add, ufunc_methods=("reduce",))
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_out(out, "sum")
+    a = as_array(a)
     if where is not None:
         a = np.where(base_value(where), a, 0.0)
     total = _reduce(sum_, a, axis, keepdims, dtype)
@@ -194,6 +206,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
 @implements(np.multiply, ufunc_methods=("reduce",))
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     _no_out(out, "prod")
+    a = as_array(a)
     if where is not None:
         a = np.where(base_value(where), a, 1.0)
     total = _reduce(prod_, a, axis, keepdims, dtype)
@@ -224,6 +237,7 @@ def _count(shape, axis) -> int:
 @implements(np.mean, methods=("mean",))
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _no_out(out, "mean")
+    a = as_array(a)
     if where is not None:
         mask = np.broadcast_to(base_value(where), shape_of(a))
         count = np.sum(mask, axis=axis_tuple(axis, ndim_of(a)), keepdims=keepdims)
@@ -234,6 +248,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
 @implements(np.var, methods=("var",))
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
     _no_out(out, "var")
+    a = as_array(a)
     _refuse_options("var", kwargs)
     centered = a - mean(a, axis=axis, keepdims=True)
     n = _count(shape_of(a), axis) - ddof

@@ -322,52 +322,6 @@ def split(ary, indices_or_sections, axis=0):
     return array_split(ary, indices_or_sections, axis)
 
 
-def _gather(a, index_map):
-    """Pick ``a.ravel()[index_map]``: any linear re-indexing (pad modes, tile, repeat)."""
-    return ravel(a)[index_map]
-
-
-def _positions(a):
-    return np.arange(math.prod(shape_of(a))).reshape(shape_of(a))
-
-
-# Modes whose padded values are copies of input entries, so padding is a gather.
-_INDEX_MAP_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
-
-
-@implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
-    """``np.pad``; constant mode pads directly, other modes gather from the input."""
-    nd = ndim_of(array)
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=int), (nd, 2))
-    pw = tuple((int(lo), int(hi)) for lo, hi in pw)
-    if mode == "constant":
-        value = kwargs.get("constant_values", 0)
-        if np.ndim(value) != 0:
-            raise NotImplementedError("pad(constant_values=...) with per-axis values")
-        return pad_constant(array, pad_width=pw, value=float(base_value(value)))
-    if mode not in _INDEX_MAP_PAD_MODES or kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError(
-            f"np.pad(mode={mode!r}) on a traced array is not supported; supported modes: "
-            f"'constant', {', '.join(repr(m) for m in _INDEX_MAP_PAD_MODES)} (reflect_type='even')")
-    return _gather(array, np.pad(_positions(array), pw, mode=mode, **kwargs))
-
-
-@implements(np.tile)
-def tile(A, reps):
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
-    nd = builtins.max(len(reps), ndim_of(A))
-    A = reshape(A, (1,) * (nd - ndim_of(A)) + shape_of(A))
-    return _gather(A, np.tile(_positions(A), reps))
-
-
-@implements(np.repeat, methods=("repeat",))
-def repeat(a, repeats, axis=None):
-    if axis is None:
-        a, axis = ravel(a), 0
-    return _gather(a, np.repeat(_positions(a), repeats, axis=axis))
-
-
 @implements(np.roll)
 def roll(a, shift, axis=None):
     if axis is None:
@@ -425,17 +379,3 @@ def conj(x):
 
 Tracer.real = property(lambda self: self)
 
-
-@implements(np.diff)
-def diff(a, n=1, axis=-1, prepend=None, append=None):
-    """Differences ``a[1:] - a[:-1]`` along ``axis``, ``n`` times."""
-    (axis,) = normalize_axis(axis, ndim_of(a))
-    if prepend is not None or append is not None:
-        edge = shape_of(a)[:axis] + (1,) + shape_of(a)[axis + 1:]
-        parts = [p for p in (prepend, a, append) if p is not None]
-        parts = [p if ndim_of(p) else broadcast_to(p, edge) for p in parts]
-        a = concatenate(parts, axis=axis)
-    head = (slice(None),) * axis
-    for _ in range(n):
-        a = a[head + (slice(1, None),)] - a[head + (slice(None, -1),)]
-    return a

@@ -65,6 +65,7 @@ class FlatProblem:
         self._ad_hvp = None
         self._ad_value_and_grad = None
         self._ad_hess = None
+        self._staged_hvp = None
         #: run the AD oracles (and the energy) as generated code (``ad.stage``)
         self.stage = bool(stage)
         self._staged_value = ad.stage(self.value_fn) if self.stage else None
@@ -110,9 +111,17 @@ class FlatProblem:
         if self.hessp is not None:
             out = self.hessp(unflatten(self.treedef, z), unflatten(self.treedef, v), *self.args)
             return self._flat_grad(out)
-        if self._ad_hvp is None:
-            self._ad_hvp = self._transform(ad.hvp(self.value_fn))
-        return np.ravel(self._ad_hvp(z, v)).astype(self.dtype, copy=False)
+        if self.stage:  # generated code for the whole forward-over-reverse product
+            if self._staged_hvp is None:
+                self._staged_hvp = ad.stage(ad.hvp(self.value_fn))
+            return np.ravel(self._staged_hvp(z, v)).astype(self.dtype, copy=False)
+        # One linearization of the gradient per point: Newton-CG's products at the same
+        # iterate replay its tangent sweep instead of re-running forward-over-reverse.
+        point, linear_map = self._ad_hvp or (None, None)
+        if point is None or not (point is z or np.array_equal(point, z)):
+            _, linear_map = ad.linearize(ad.grad(self.value_fn), z)
+            self._ad_hvp = (z.copy(), linear_map)
+        return np.ravel(linear_map(v)).astype(self.dtype, copy=False)
 
     def hess(self, z: np.ndarray) -> np.ndarray:
         """Dense Hessian, shape (n, n) (forward-over-reverse AD)."""

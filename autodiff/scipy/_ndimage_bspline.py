@@ -19,7 +19,6 @@ import numpy as np
 
 from .. import _tracer as ad
 from .._registry import library_primitive
-
 from ._ndimage_boundary import _INTERP_MODES, _extend_index
 
 # ------------------------------------------------------------------------------------

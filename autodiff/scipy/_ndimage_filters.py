@@ -15,7 +15,6 @@ import scipy.signal
 
 from .. import _tracer as ad
 from .._registry import library_primitive
-
 from ._ndimage_boundary import _FILTER_MODES, _check_mode, _pad, _pad_adjoint
 
 # ------------------------------------------------------------------------------------

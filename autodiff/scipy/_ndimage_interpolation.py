@@ -13,7 +13,6 @@ import scipy.ndimage as ndi
 
 from .. import _tracer as ad
 from .._registry import library_primitive
-
 from ._ndimage_boundary import _INTERP_MODES, _check_mode, _pad_adjoint
 from ._ndimage_bspline import _interp, _interp_adjoint, _interp_jvp_coords, _interp_vjp_coords
 from ._ndimage_prefilter import _NPAD, _PREPAD, _prefilter, _spline_filter_adjoint

@@ -14,7 +14,6 @@ import scipy.ndimage as ndi
 
 from .. import _tracer as ad
 from .._registry import library_primitive
-
 from ._ndimage_boundary import _pad
 
 # ------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ Examples
 array([ 3.,  8., 14., 20., 23.])
 """
 
+from .._registry import ALTERNATIVES
 from ._ndimage_filters import convolve, correlate, correlate1d, gaussian_filter
 from ._ndimage_interpolation import map_coordinates, zoom
 from ._ndimage_prefilter import spline_filter
@@ -69,3 +70,7 @@ __all__ = [
     "gaussian_filter",
     "zoom",
 ]
+
+for _name in __all__:
+    ALTERNATIVES[f"scipy.ndimage.{_name}"] = f"autodiff.scipy.ndimage.{_name}"
+del _name

@@ -56,6 +56,6 @@ def softmax(x, axis=None):
     return np.exp(log_softmax(x, axis=axis))
 
 
-for _name in ("logsumexp", "softmax", "log_softmax"):
+for _name in ("logsumexp", "softmax", "log_softmax", "polygamma"):
     ALTERNATIVES[f"scipy.special.{_name}"] = f"autodiff.scipy.special.{_name}"
 del _name

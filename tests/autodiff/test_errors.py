@@ -58,8 +58,6 @@ def test_rules_can_only_be_attached_to_primitives():
 
 
 def test_unsupported_cases_of_supported_functions_raise():
-    with pytest.raises(NotImplementedError, match="repeated index"):
-        ad.grad(lambda x: np.einsum("ii->", np.outer(x, x)))(X)
     with pytest.raises(NotImplementedError, match="single square matrix"):
         ad.grad(lambda x: np.sum(np.linalg.inv(np.ones((2, 3, 3)) * x)))(X)
     with pytest.raises(NotImplementedError, match="ord"):

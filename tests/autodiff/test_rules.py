@@ -31,6 +31,7 @@ from autodiff._reverse import ReverseTrace
 from autodiff._tracer import new_level
 from autodiff.scipy import _ndimage_boundary, _ndimage_bspline, _ndimage_filters, _ndimage_prefilter
 
+
 def discover_primitives() -> dict[str, ad.Primitive]:
     """``name -> primitive`` for every library primitive, read from the registry."""
     import autodiff.scipy.ndimage  # noqa: F401  (imported lazily by autodiff.scipy)

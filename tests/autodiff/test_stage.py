@@ -1,7 +1,7 @@
 """``ad.stage``: generated code agrees with the interpreters, guards re-stage, errors.
 
 ``test_rule_staged`` stages a reverse-mode (vjp) and a forward-mode (jvp) product of
-every case of the rule table (``tests/autodiff/test_rules.py``) and compares with
+every case of the rule tables (``test_rules.py`` and ``test_numpy_more.py``) and compares with
 the unstaged transforms to 1e-12, at the example inputs and again at perturbed
 inputs (the second call runs the cached program, or re-stages when a guard fails).
 Second order (hvp) is checked on every tenth case to keep the file fast.
@@ -23,9 +23,12 @@ import autodiff as ad
 from autodiff._pytree import tree_flatten
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import test_numpy_more  # noqa: E402
 import test_rules  # noqa: E402
 
-CASES = test_rules.CASES
+#: Both rule tables: the primitives, and the NumPy functions composed from them.
+CASES = {**{f"rules:{k}": v for k, v in test_rules.CASES.items()},
+         **{f"numpy_more:{k}": v for k, v in test_numpy_more.CASES.items()}}
 TOL = dict(rtol=1e-12, atol=1e-12)
 
 
@@ -52,7 +55,8 @@ def _random_like(out, seed):
 
 @pytest.mark.parametrize("key", sorted(CASES))
 def test_rule_staged(key):
-    f, args, order = test_rules._case(key)
+    entry = CASES[key]
+    f, args, order = entry[0], entry[1], entry[2] if len(entry) > 2 else 2
     args = tuple(np.asarray(a, dtype=float) for a in args)
     ct = _random_like(f(*args), 0)
     tangents = tuple(_random_like(a, i + 1) for i, a in enumerate(args))

@@ -1,0 +1,96 @@
+"""The coverage table: every NumPy/SciPy function autodiff differentiates, read from
+the registry (never typed by hand).
+
+``python -m autodiff.coverage`` prints the Markdown table that the README embeds
+between the ``<!-- coverage:start -->`` and ``<!-- coverage:end -->`` markers;
+``python -m autodiff.coverage --write README.md`` updates the file in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from . import _registry
+from ._registry import function_name
+
+__all__ = ["covered_functions", "coverage_table"]
+
+START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
+
+
+def _load_all_families() -> None:
+    import autodiff.scipy.ndimage  # noqa: F401  (imported lazily by autodiff.scipy)
+
+    for optional in ("autodiff.numpy.fft", "autodiff.scipy.linalg", "autodiff.scipy.stats",
+                     "autodiff.scipy.signal"):
+        try:
+            __import__(optional)
+        except ImportError:
+            pass
+
+
+def covered_functions() -> dict[str, dict[str, list[str]]]:
+    """``module -> {"differentiable": [...], "constant": [...]}`` from the registry."""
+    _load_all_families()
+    table: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    entries = list(_registry.HANDLED_FUNCTIONS.items()) + list(_registry.HANDLED_UFUNCS.items())
+    for function, impl in entries:
+        module, _, name = function_name(function).rpartition(".")
+        kind = "constant" if getattr(impl, "__module__", "") == _registry.__name__ \
+            else "differentiable"
+        table[module][kind].append(name)
+    for function, method in _registry.UFUNC_METHODS:
+        module, _, name = function_name(function).rpartition(".")
+        table[module]["differentiable"].append(f"{name}.{method}")
+    for scipy_name in _registry.ALTERNATIVES:  # SciPy Python functions: call autodiff's
+        module, _, name = scipy_name.rpartition(".")
+        table[module]["differentiable"].append(f"{name}*")
+    return {m: {k: sorted(set(v)) for k, v in kinds.items()} for m, kinds in sorted(table.items())}
+
+
+def coverage_table() -> str:
+    """The Markdown coverage table (module, count, functions)."""
+    rows = ["| module | differentiable | functions |", "|---|---|---|"]
+    constants = []
+    total = 0
+    for module, kinds in covered_functions().items():
+        names = kinds.get("differentiable", [])
+        total += len(names)
+        if names:
+            rows.append(f"| `{module}` | {len(names)} | {', '.join(names)} |")
+        constants += [f"{module}.{n}" for n in kinds.get("constant", [])]
+    lines = [f"{total} differentiable functions, ufuncs and ufunc methods are registered "
+             f"(plus {len(constants)} that return constants, such as comparisons, "
+             "`argmax` and `floor`). Names marked * are SciPy functions written in Python, "
+             "which cannot dispatch to autodiff: call the function of the same name in "
+             "`autodiff.scipy.<module>` (the error message says so).", "", *rows]
+    return "\n".join(lines)
+
+
+def write_readme(path: Path) -> bool:
+    """Replace the README's generated section; return whether it changed."""
+    text = path.read_text()
+    block = f"{START}\n{coverage_table()}\n{END}"
+    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    if new != text:
+        path.write_text(new)
+    return new != text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, metavar="README",
+                        help="update the generated section of this file in place")
+    args = parser.parse_args(argv)
+    if args.write:
+        changed = write_readme(args.write)
+        print(f"{args.write}: {'updated' if changed else 'already up to date'}")
+    else:
+        print(coverage_table())
+
+
+if __name__ == "__main__":
+    main()

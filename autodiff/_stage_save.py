@@ -11,9 +11,9 @@ function) cannot be saved: :class:`~autodiff._stage.StagingError` names it.
 from __future__ import annotations
 
 import builtins
-import dis
 import inspect
 import math
+import symtable
 import textwrap
 import types
 from pathlib import Path
@@ -87,7 +87,8 @@ class _Inliner:
                 f"cannot save: {fn!r} has no import path and no copyable source (a lambda "
                 "or a callable object); the in-memory staged function still works")
         bindings = []
-        for name in sorted(_global_names(fn.__code__)):
+        free = set(fn.__code__.co_freevars)
+        for name in sorted(_global_names(source) - free):
             if name in fn.__globals__:
                 bindings.append((name, fn.__globals__[name]))
             elif not hasattr(builtins, name):
@@ -137,12 +138,17 @@ class _Inliner:
                              "has no import path")
 
 
-def _global_names(code) -> set[str]:
-    names = {ins.argval for ins in dis.get_instructions(code)
-             if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+def _global_names(source: str) -> set[str]:
+    """Names the functions of ``source`` read as globals (from the source, not bytecode)."""
+    names: set[str] = set()
+
+    def walk(table) -> None:
+        if table.get_type() == "function":
+            names.update(table.get_globals())
+        for child in table.get_children():
+            walk(child)
+
+    walk(symtable.symtable(source, "<copied>", "exec"))
     return names
 
 

@@ -161,6 +161,11 @@ class Staged:
         return self._latest.generated.source
 
     @property
+    def name(self) -> str:
+        """Name of the generated function (and of the function in a saved module)."""
+        return self._name
+
+    @property
     def n_programs(self) -> int:
         """How many programs are cached (one per input signature and path taken)."""
         return sum(len(p) for p in self._cache.values())

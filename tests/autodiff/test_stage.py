@@ -230,7 +230,7 @@ def test_save_writes_a_numpy_module(tmp_path):
     spec = importlib.util.spec_from_file_location("f_grad", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert_trees_close(getattr(module, fast._name)(x), expected)
+    assert_trees_close(getattr(module, fast.name)(x), expected)
 
 
 def test_save_copies_autodiff_implementations(tmp_path):

@@ -150,7 +150,7 @@ class Staged:
                                    f"arrays), not {leaf!r}; stage a function that calls it")
         outputs = tree_unflatten(out_td, [template(x) for x in out_leaves])
         generated = generate(trace.program, trace.inputs, outputs, trace.names(), self._name,
-                             tuple(trace.as_float64), trace.signature())
+                             tuple(trace.as_float64), trace.signature(), trace.meta)
         return Program(generated, self._name)
 
     @property
@@ -159,6 +159,11 @@ class Staged:
         if self._latest is None:
             raise ValueError("nothing staged yet: call the staged function once first")
         return self._latest.generated.source
+
+    @property
+    def name(self) -> str:
+        """Name of the generated function (and of the function in a saved module)."""
+        return self._name
 
     @property
     def n_programs(self) -> int:
@@ -178,14 +183,15 @@ _FAST_LEAVES = frozenset((np.ndarray, float, np.float64, np.float32))
 _NOTHING = object()
 
 
-def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
+def stage(fn: Callable | None = None, *, max_programs: int = 8) -> Staged:
     """Stage ``fn``: trace it once per input signature and run generated NumPy code.
 
     Parameters
     ----------
     fn : callable
         Usually a transform, ``ad.value_and_grad(f)``, ``ad.hvp(f)``, ``ad.jacfwd(f)``
-        ... (any function of arrays returning a pytree of arrays).
+        ... (any function of arrays returning a pytree of arrays).  ``@ad.stage``
+        and ``@ad.stage(max_programs=...)`` work as decorators.
     max_programs : int, optional
         Programs kept per input signature (one per path through Python control
         flow that depends on the data); the least recently used goes first.
@@ -207,4 +213,6 @@ def stage(fn: Callable, *, max_programs: int = 8) -> Staged:
     >>> print(fast.source.splitlines()[0])
     def f(v_m1, v_0):
     """
+    if fn is None:  # @ad.stage(max_programs=...)
+        return functools.partial(stage, max_programs=max_programs)
     return Staged(fn, max_programs=max_programs)

@@ -286,23 +286,25 @@ def _guard_line(g: Guard, name: str, writer: _Writer) -> str:
 
 
 def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
-             fn_name: str, as_float64: tuple = (), signature: tuple = ()) -> Generated:
+             fn_name: str, as_float64: tuple = (), signature: tuple = (),
+             meta: dict | None = None) -> Generated:
     """Write the staged function ``fn_name(*inputs) -> outputs`` as Python source.
 
     ``outputs`` is the output pytree with :class:`Ref` leaves (tuples, lists and
     dicts are written as literals); ``names`` names every node that appears; the
-    inputs listed in ``as_float64`` (Python floats) are converted first.
+    inputs listed in ``as_float64`` (Python floats) are converted first.  ``meta``
+    (node -> (type, shape, dtype) of its value while staging) lets arithmetic write
+    into a dead temporary array instead of allocating (see :func:`_in_place`).
     """
     names = dict(names)
     writer = _Writer(names)
     writer.namespace["GuardFailed"] = GuardFailed
     writer.namespace["np"] = np
     seen: dict[str, tuple] = {}
-    body = [_guard_line(g, names[g.node], writer) for g in signature]
-    body += [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
+    entries: list = []  # (op or guard, right-hand side)
     for item in live_program(program, outputs):
         if type(item) is Guard:
-            body.append(_guard_line(item, names[item.node], writer))
+            entries.append((item, None))
             continue
         outs = _outs(item)
         rhs = writer.call(item)
@@ -312,16 +314,73 @@ def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
                 names[o] = names[e]
             continue
         seen[rhs] = outs
+        entries.append((item, rhs))
+    in_place = _in_place(entries, names, outputs, inputs, meta or {})
+    body = [_guard_line(g, names[g.node], writer) for g in signature]
+    body += [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
+    for k, (item, rhs) in enumerate(entries):
+        if type(item) is Guard:
+            body.append(_guard_line(item, names[item.node], writer))
+            continue
+        outs = _outs(item)
         lhs = ", ".join(names[o] for o in outs) + ("," if len(outs) == 1 and
                                                   type(item.outs) is tuple else "")
         callee_name = rhs.split("(", 1)[0].rsplit(".", 1)[-1]
         comment = "" if callee_name == item.label or "(" not in rhs else f"  # {item.label}"
+        if k in in_place:
+            x, y = (writer.expr(a) for a in item.args)
+            rhs = f"{writer.callee(item.callee, item.label)}({x}, {y}, out={in_place[k]})"
+            comment = "  # in place: the operand is dead"
         body.append(f"    {lhs} = {rhs}{comment}")
     body.append(f"    return {_output_expr(outputs, writer)}")
     params = ", ".join(names[i] for i in inputs)
     source = f"def {fn_name}({params}):\n" + "\n".join(body) + "\n"
     return Generated(source, fn_name, writer.namespace, tuple(sorted(writer.imports)),
                      writer.constants, writer.opaque)
+
+
+_IN_PLACE = {np.add: True, np.multiply: True, np.subtract: False, np.true_divide: False}
+
+
+def _in_place(entries: list, names: dict, outputs, inputs, meta: dict) -> dict[int, str]:
+    """Entries ``k -> name`` whose arithmetic may write into the array ``name``.
+
+    The operand must be an array made by a ufunc (a fresh buffer, never a view), used
+    only by ufuncs (so no view of it exists) and for the last time here, with the
+    shape and dtype of the result; outputs and inputs are never written.
+    """
+    if not meta:
+        return {}
+    uses: dict[str, list] = {}
+    fresh: set[str] = set()
+    for k, (item, _) in enumerate(entries):
+        refs: list = []
+        _refs((item.args, item.kwargs) if type(item) is Op else Ref(item.node), refs)
+        ufunc = type(item) is Op and type(item.callee) is np.ufunc
+        for node in refs:
+            uses.setdefault(names[node], []).append((k, ufunc))
+        if ufunc and type(item.outs) is int and meta.get(item.outs, (None,))[0] is np.ndarray:
+            fresh.add(names[item.outs])
+    roots: list = []
+    _refs(outputs, roots)
+    pinned = {names[n] for n in roots} | {names[n] for n in inputs}
+    chosen: dict[int, str] = {}
+    for k, (item, _) in enumerate(entries):
+        if (type(item) is not Op or item.callee not in _IN_PLACE or item.kwargs
+                or len(item.args) != 2 or type(item.outs) is not int):
+            continue
+        candidates = item.args if _IN_PLACE[item.callee] else item.args[:1]
+        for a in candidates:
+            if type(a) is not Ref:
+                continue
+            name = names[a.node]
+            if (name in fresh and name not in pinned and meta.get(a.node) == meta.get(item.outs)
+                    and all(u for _, u in uses[name]) and uses[name][-1][0] == k
+                    and sum(1 for j, _ in uses[name] if j == k) == 1):
+                chosen[k] = name
+                fresh.add(names[item.outs])
+                break
+    return chosen
 
 
 def _output_expr(outputs, writer: _Writer) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
+import symtable
 import textwrap
 import types
 from pathlib import Path
@@ -47,11 +48,18 @@ def _literal(value) -> str | None:
     if t is np.ndarray and value.size <= _INLINE_SIZE and value.dtype.kind in "biuf":
         items = ", ".join(_literal(v) for v in value.ravel().tolist())
         return f"np.array([{items}], dtype={value.dtype.str!r}).reshape({value.shape!r})"
-    if t in (tuple, list):
+    if t is dict and all(type(k) in (str, int) for k in value):
+        parts = [_literal(v) for v in value.values()]
+        if any(p is None for p in parts):
+            return None
+        return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(value, parts)) + "}"
+    if t in (tuple, list, frozenset, set):
         parts = [_literal(v) for v in value]
         if any(p is None for p in parts):
             return None
         inner = ", ".join(parts) + ("," if t is tuple and len(parts) == 1 else "")
+        if t in (frozenset, set):
+            return f"{t.__name__}([{inner}])"
         return f"({inner})" if t is tuple else f"[{inner}]"
     return None
 
@@ -72,12 +80,15 @@ class _Inliner:
             source = textwrap.dedent(inspect.getsource(fn))
         except (OSError, TypeError):
             source = ""
+        while source.startswith("@"):  # the function itself, not what decorates it
+            source = source.split("\n", 1)[1] if "\n" in source else ""
         if not source.startswith("def ") or getattr(fn, "__name__", "") == "<lambda>":
             raise _staging_error(
                 f"cannot save: {fn!r} has no import path and no copyable source (a lambda "
                 "or a callable object); the in-memory staged function still works")
         bindings = []
-        for name in sorted(_global_names(fn.__code__)):
+        free = set(fn.__code__.co_freevars)
+        for name in sorted(_global_names(source) - free):
             if name in fn.__globals__:
                 bindings.append((name, fn.__globals__[name]))
             elif not hasattr(builtins, name):
@@ -110,24 +121,34 @@ class _Inliner:
             module, qualname = path
             head = "np" if module == "numpy" else f"__import__({module!r}, fromlist=['_'])"
             return f"{head}.{qualname}"
+        wrapped = getattr(value, "__wrapped__", None)
+        if hasattr(value, "cache_parameters") and isinstance(wrapped, types.FunctionType):
+            options = value.cache_parameters()  # functools.lru_cache / cache
+            inner = self.value(wrapped, owner)
+            return (f"__import__('functools').lru_cache(maxsize={options['maxsize']!r}, "
+                    f"typed={options['typed']!r})({inner})")
         if isinstance(value, types.FunctionType) and value.__module__.startswith("autodiff"):
-            alias, k = "_" + value.__name__.lstrip("_"), 1
+            base = "_copied_" + value.__name__.lstrip("_")  # never the name it is bound to
+            alias, k = base, 1
             while alias in self.done.values() or alias in self.reserved:
                 k += 1
-                alias = f"_{value.__name__.lstrip('_')}_{k}"
+                alias = f"{base}_{k}"
             return self.function(value, alias)
         raise _staging_error(f"cannot save {owner.__qualname__}: it uses {value!r}, which "
                              "has no import path")
 
 
-def _global_names(code) -> set[str]:
-    """Names a function may read from its globals: ``co_names`` (global and attribute
-    names; attributes that are not globals are filtered out by the caller), recursively
-    through nested functions. No bytecode is read, so this holds on every Python."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
+def _global_names(source: str) -> set[str]:
+    """Names the functions of ``source`` read as globals (from the source, not bytecode)."""
+    names: set[str] = set()
+
+    def walk(table) -> None:
+        if table.get_type() == "function":
+            names.update(table.get_globals())
+        for child in table.get_children():
+            walk(child)
+
+    walk(symtable.symtable(source, "<copied>", "exec"))
     return names
 
 
@@ -163,8 +184,8 @@ def save_module(generated: Generated, path: Path) -> Path:
     if stored:
         data = path.with_suffix(".npz")
         np.savez(data, **stored)
-        header.append(f"_data = np.load(__file__[:-3] + '.npz')  # {data.name}")
-        header += [f"{name} = _data[{name!r}]" for name in stored]
+        header.append(f"with np.load(__file__[:-3] + '.npz') as _data:  # {data.name}")
+        header += [f"    {name} = _data[{name!r}]" for name in stored]
     text = "\n".join(header) + "\n\n\n" + "\n\n\n".join(inliner.blocks + [generated.source])
     path.write_text(text.rstrip("\n") + "\n")
     return path

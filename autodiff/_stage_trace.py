@@ -221,6 +221,8 @@ class StagingTrace:
         self.inputs: list[int] = []
         self.as_float64: list[int] = []
         self.input_values: list = []
+        #: node -> (type, shape, dtype) of array values (for in-place arithmetic)
+        self.meta: dict[int, tuple] = {}
         #: node -> (priority, kind, data), the name hints of the observers
         self.hints: dict[int, tuple] = {}
         self._tapes: dict[int, int] = {}
@@ -270,6 +272,8 @@ class StagingTrace:
         else:
             outs = self._new_node()
             wrapped = StagingTracer(self, ans, outs)
+            if type(ans) is np.ndarray:
+                self.meta[outs] = (np.ndarray, ans.shape, ans.dtype)
         self.program.append(Op(outs, fn, template(tuple(args)), template(dict(kwargs)),
                                label))
         return wrapped
@@ -310,9 +314,14 @@ class StagingTrace:
                                if type(base_value(p)) is StagingTracer else None)
 
     def observe_reverse(self, index, record, g, cotangents):
+        if record.values is None:  # a tape recorded before staging began: no names
+            return
         args, _, _, ans = record.values
-        tape = next(a._trace for a in args if isinstance(a, Tracer) and
-                    getattr(a._trace, "tape", None) is not None and hasattr(a, "index"))
+        tape = next((a._trace for a in args if isinstance(a, Tracer) and
+                     getattr(a._trace, "tape", None) is not None and hasattr(a, "index")),
+                    None)
+        if tape is None:
+            return
         first = self._tapes.get(id(tape))
         if first is None:
             first = sum(1 for r in tape.tape if r is not None and r.prim is None)

@@ -205,7 +205,8 @@ def build(name: str, d: dict, wrap: Callable = lambda transform: transform) -> W
     if name == "tv_hvp_replay":
         # Newton-CG's situation: many products at one point.  ad.linearize records the
         # forward-over-reverse evaluation once; each product replays its tangent sweep.
-        _, ours = ad.linearize(ad.grad(lambda u: tv(np, u, d["f"])), d["u"])
+        _, linear_map = ad.linearize(ad.grad(lambda u: tv(np, u, d["f"])), d["u"])
+        ours = wrap(linear_map)  # staged: the tangent sweep alone, as generated code
         grad_ag = autograd.grad(lambda u: tv(agnp, u, d["f"]))
         theirs = autograd.grad(lambda u, v: agnp.sum(grad_ag(u) * v))  # reverse-over-reverse
         return Workload(name, lambda: tv(np, d["u"], d["f"]), lambda: theirs(d["u"], d["v"]),

@@ -312,7 +312,6 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
 
 def _map_rows(estimator: Any, X: Any, method: str, per_class: bool, dtype: Any) -> Any:
     import dask
-
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(estimator)

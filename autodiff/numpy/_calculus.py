@@ -7,7 +7,7 @@ import numpy as np
 
 from .._registry import implements
 from .._shapes import ndim_of, normalize_axis, shape_of
-from .._tracer import base_value
+from .._tracer import Tracer, base_value
 from ._indexing import scatter_add
 from ._shape import concatenate, moveaxis, ravel, reshape, stack
 
@@ -82,7 +82,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if ndim_of(xp) != 1 or ndim_of(fp) != 1 or shape_of(fp)[0] != xp_values.shape[0]:
         raise ValueError("fp and xp are not of the same length")
     n = xp_values.shape[0]
-    xv = np.asarray(base_value(x), dtype=float)
+    xv = base_value(x)  # a staged value (autodiff._stage) stays symbolic
+    xv = xv if isinstance(xv, Tracer) else np.asarray(xv, dtype=float)
     hi = np.clip(np.searchsorted(xp_values, xv, side="right"), 1, n - 1)
     lo = hi - 1
     t = (x - xp_values[lo]) / (xp_values[hi] - xp_values[lo])

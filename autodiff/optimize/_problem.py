@@ -66,6 +66,7 @@ class FlatProblem:
         self._linearized: tuple | None = None  # (point, linear map of the gradient there)
         self._ad_value_and_grad = None
         self._ad_hess = None
+        self._staged_hvp = None
         #: run the AD oracles (and the energy) as generated code (``ad.stage``)
         self.stage = bool(stage)
         self._staged_value = ad.stage(self.value_fn) if self.stage else None
@@ -112,9 +113,9 @@ class FlatProblem:
             out = self.hessp(unflatten(self.treedef, z), unflatten(self.treedef, v), *self.args)
             return self._flat_grad(out)
         if self.stage:  # generated code for the whole forward-over-reverse product
-            if self._ad_hvp is None:
-                self._ad_hvp = self._transform(ad.hvp(self.value_fn))
-            return np.ravel(self._ad_hvp(z, v)).astype(self.dtype, copy=False)
+            if self._staged_hvp is None:
+                self._staged_hvp = ad.stage(ad.hvp(self.value_fn))
+            return np.ravel(self._staged_hvp(z, v)).astype(self.dtype, copy=False)
         # One linearization of the gradient per point: Newton-CG's products at the same
         # iterate replay its tangent sweep instead of re-running forward-over-reverse.
         point, linear_map = self._linearized or (None, None)

@@ -56,7 +56,7 @@ def _random_like(out, seed):
 #: Decompositions whose rules read the values they differentiate (degenerate-point
 #: checks, pivoting): staging refuses them with a StagingError instead of freezing a
 #: value into generated code.
-UNSTAGEABLE = ("linalg.eig", "linalg.eigh", "linalg.svd", "linalg.complement",
+UNSTAGEABLE = ("linalg.eig", "linalg.eigh", "linalg.svd", "linalg.svdvals", "linalg.complement",
                "scipy.linalg.lu_factor")
 
 

@@ -171,8 +171,10 @@ def denoise(image: np.ndarray, regularizer: Callable[[np.ndarray], float],
     if tol is not None and method in METHODS:
         options = {"ftol": 0.0, **(options or {})}
     start = time.perf_counter()
+    # The energy is evaluated hundreds of times on one shape: run it as generated code
+    # (ad.stage; a regularizer that cannot be staged runs unstaged, same results).
     res = minimize(energy, f, method=method, bounds=bounds, tol=tol, maxiter=max_iter,
-                   progress=progress, options=options)
+                   progress=progress, options=options, stage=True)
     u = np.asarray(res.x, dtype=f.dtype).reshape(f.shape)
     if not res.success:  # never end short silently (the image alone carries no flag)
         reason = str(res.message).rstrip(".")

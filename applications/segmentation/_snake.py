@@ -197,7 +197,7 @@ def snake(image: np.ndarray, init: np.ndarray, *, alpha: float = 0.01, beta: flo
     while nit < max_iter:
         chunk = max_iter - nit if resample_every is None else min(resample_every,
                                                                   max_iter - nit)
-        res = minimize(energy, z, method="lbfgs", maxiter=chunk,
+        res = minimize(energy, z, method="lbfgs", maxiter=chunk, stage=True,
                        options={"ftol": tol, "gtol": 0.0} if tol > 0 else {"gtol": 0.0,
                                                                             "ftol": 0.0})
         start_energy = float(res.history["energy"][0])

@@ -69,10 +69,24 @@ class FlatProblem:
         self._staged_hvp = None
         #: run the AD oracles (and the energy) as generated code (``ad.stage``)
         self.stage = bool(stage)
-        self._staged_value = ad.stage(self.value_fn) if self.stage else None
+        self._staged_value = self._transform(self.value_fn) if self.stage else None
 
     def _transform(self, oracle: Callable) -> Callable:
-        return ad.stage(oracle) if self.stage else oracle
+        """``oracle`` as generated code when staging; a function that cannot be staged
+        (``ad.StagingError``) runs unstaged from then on, with the same results."""
+        if not self.stage:
+            return oracle
+        current = [ad.stage(oracle)]
+
+        def staged_or_plain(*args):
+            if current[0] is not oracle:
+                try:
+                    return current[0](*args)
+                except ad.StagingError:
+                    current[0] = oracle
+            return oracle(*args)
+
+        return staged_or_plain
 
     # -- structure -----------------------------------------------------------------------
     def to_tree(self, flat: np.ndarray, copy: bool = True) -> Any:
@@ -114,7 +128,7 @@ class FlatProblem:
             return self._flat_grad(out)
         if self.stage:  # generated code for the whole forward-over-reverse product
             if self._staged_hvp is None:
-                self._staged_hvp = ad.stage(ad.hvp(self.value_fn))
+                self._staged_hvp = self._transform(ad.hvp(self.value_fn))
             return np.ravel(self._staged_hvp(z, v)).astype(self.dtype, copy=False)
         # One linearization of the gradient per point: Newton-CG's products at the same
         # iterate replay its tangent sweep instead of re-running forward-over-reverse.

@@ -48,7 +48,15 @@ def expm(A):
 
 # --- Sylvester equations and the matrix square root ----------------------------------------
 def _sylvester_impl(a, b, c):
-    return sl.solve_sylvester(a, b, c)
+    if np.ndim(a) == np.ndim(b) == np.ndim(c) == 2:
+        return sl.solve_sylvester(a, b, c)
+    # Stacks: one solve per matrix (SciPy before 1.16 takes single matrices only).
+    batch = np.broadcast_shapes(np.shape(a)[:-2], np.shape(b)[:-2], np.shape(c)[:-2])
+    a, b, c = (np.broadcast_to(m, batch + np.shape(m)[-2:]) for m in (a, b, c))
+    out = np.empty(batch + c.shape[-2:], dtype=np.result_type(a, b, c, 1.0))
+    for index in np.ndindex(*batch):
+        out[index] = sl.solve_sylvester(a[index], b[index], c[index])
+    return out
 
 
 def _sylvester_many(a, b, c):
@@ -85,6 +93,9 @@ def solve_sylvester(a, b, q):
 
 def _sqrtm_impl(a):
     x = sl.sqrtm(a)
+    if np.iscomplexobj(x) and np.max(np.abs(x.imag), initial=0.0) <= 1e-10 * max(
+            1.0, float(np.max(np.abs(x.real), initial=0.0))):
+        x = x.real  # older SciPy returns a complex type for real roots (conjugate pairs)
     if np.iscomplexobj(x):
         raise NotImplementedError(
             "scipy.linalg.sqrtm of this matrix is complex (it has negative eigenvalues); "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,7 +48,15 @@ def covered_functions() -> dict[str, dict[str, list[str]]]:
         table[module]["differentiable"].append(f"{name}.{method}")
     for scipy_name in _registry.ALTERNATIVES:  # SciPy Python functions: call autodiff's
         module, _, name = scipy_name.rpartition(".")
+        if module == "scipy.stats":  # keyed by method: list the distributions instead
+            continue
         table[module]["differentiable"].append(f"{name}*")
+    stats = sys.modules.get("autodiff.scipy.stats")
+    if stats is not None:
+        methods = sorted(k.rpartition(".")[2] for k in _registry.ALTERNATIVES
+                         if k.startswith("scipy.stats."))
+        table["scipy.stats"]["differentiable"] += [
+            f"{d}*" for d in stats.__all__] + [f"({', '.join(methods)})"]
     return {m: {k: sorted(set(v)) for k, v in kinds.items()} for m, kinds in sorted(table.items())}
 
 

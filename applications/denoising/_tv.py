@@ -26,6 +26,7 @@ runs), here with the same stopping rule.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -200,6 +201,11 @@ def denoise_tv(image: np.ndarray, weight: float = 0.1, *, channel_axis: int | No
     energy = sum(ch.energy for ch in checks)
     check = _Check(max(ch.nit for ch in checks), energy, sum(ch.gap for ch in checks))
     solved = all(ch.rel_gap <= tol for ch in checks)
+    if not solved and tol > 0:  # never end short silently
+        warnings.warn(
+            f"denoise_tv stopped on its iteration budget (max_iter={max_iter}) with relative "
+            f"duality gap {max(ch.rel_gap for ch in checks):.2g} > tol={tol:g}; raise max_iter "
+            "or tol (return_info=True reports success=False)", UserWarning, stacklevel=2)
     if not return_info:
         return u
     success = solved or tol == 0

@@ -236,7 +236,7 @@ def bench_logistic(n_docs: int, n_chunks: int = 20) -> None:
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster):
+                      dashboard_address=":0") as cluster, Client(cluster):
         row("dask.distributed, 2 worker processes",
             lambda: LogisticRegression(**settings).fit(chunked, y))
     try:

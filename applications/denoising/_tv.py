@@ -30,12 +30,12 @@ import time
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._dask import dask_dispatch
 from .._tv import _dual
 from .._tv._dual import DUAL_SOLVERS as _DUAL_SOLVERS
 from .._tv._dual import Check as _Check
 from .._tv._dual import Workspace as _Workspace
 from .._tv._grid import Grid
-from .._dask import dask_dispatch
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 

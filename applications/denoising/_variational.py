@@ -18,8 +18,8 @@ import numpy as np
 
 from autodiff.optimize import METHODS, minimize
 
-from .._tv import Grid
 from .._dask import dask_dispatch
+from .._tv import Grid
 from ._image import as_float_image, check_weight, spatial_axes
 from ._result import DenoiseResult
 

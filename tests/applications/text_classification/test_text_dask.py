@@ -130,3 +130,13 @@ def test_hashed_bag_trains_a_chunked_model():
     ref = LogisticRegression(C=5.0, tol=1e-8).fit(vec.transform(docs), y)
     clf = LogisticRegression(C=5.0, tol=1e-8).fit(X, y)
     assert relative(clf.coef_, ref.coef_) <= 1e-6
+
+
+def test_sample_and_class_weights_as_in_memory():
+    X, y = problem(n=600, classes=3, seed=5)
+    weight = np.random.default_rng(6).uniform(0.0, 2.0, size=X.shape[0])
+    settings = {"C": 3.0, "tol": 1e-10, "class_weight": "balanced"}
+    ref = LogisticRegression(**settings).fit(X, y, sample_weight=weight)
+    clf = LogisticRegression(**settings).fit(sparse_chunks(X, 150), y,
+                                             sample_weight=da.from_array(weight, chunks=150))
+    assert relative(clf.coef_, ref.coef_) <= 1e-6

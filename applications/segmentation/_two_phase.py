@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._dask import dask_dispatch
 from .._tv import Grid, Workspace, solve_fista
 from ._image import SegmentationWarning, check_budget, check_init_mask, prepare_image
 from ._model import (
@@ -180,6 +181,7 @@ def object_is_phase_one(mask: np.ndarray, model: Model) -> bool:
     return float(model.inside.mean()) >= float(model.outside.mean())
 
 
+@dask_dispatch("applications.segmentation._dask:segment_dask")  # dask array in -> lazy out
 def segment(image: np.ndarray, *, weight: float | None = None,
             channel_axis: int | None = None, edge_weight: float = 0.0,
             bias_degree: int = 0,

@@ -54,8 +54,8 @@ __all__ = [
     "tv_depth", "tikhonov_depth", "huber_depth",
 ]
 
-#: ``tol`` that makes ``denoise_tv`` run exactly ``max_iter`` iterations (a fixed schedule,
-#: the same in every tile and in the whole image).
+#: ``tol`` that makes ``denoise_tv`` run exactly ``max_iter`` iterations (a fixed schedule:
+#: no gap checks before the last, so no data-dependent step change either).
 FIXED_ITERATIONS = 0.0
 
 _DUAL_METHODS = ("fista", "chambolle")

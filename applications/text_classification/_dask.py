@@ -1,16 +1,17 @@
 r"""Text classification on dask collections: chunked fits with per-chunk AD derivatives.
 
 :class:`LogisticRegression` sends a ``dask.array.Array`` here.  The objective is the
-in-memory one (scikit-learn's: unpenalised intercept, softmax for three or more classes),
-written as a sum over row chunks:
+in-memory one (scikit-learn's: unpenalised intercept, softmax for three or more classes,
+sample and class weights :math:`s_i`), written as a sum over row chunks:
 
 .. math::
 
-    f(W, b) = \frac1n \sum_{\text{chunks } c} \; \sum_{i \in c} \ell_i(W, b)
-              + \frac{1}{2 C n} \|W\|_F^2
+    f(W, b) = \frac{1}{S} \sum_{\text{chunks } c} \; \sum_{i \in c} s_i \ell_i(W, b)
+              + \frac{1}{2 C S} \|W\|_F^2, \qquad S = \sum_i s_i
 
 Each chunk returns the value and gradient of its part (``ad.value_and_grad`` of the
-public :func:`binary_objective` / :func:`multinomial_objective` on that chunk) and, for
+estimator's block loss, ``_block_loss(params, X_block, y_block, sample_weight_block)``,
+on the columns the chunk uses) and, for
 ``"newton-cg"``, its Hessian-vector products (``ad.hvp``, forward-over-reverse); the driver
 sums them with ``dask.compute`` (on the active ``dask.distributed`` client when there is
 one, where the chunks stay persisted on the workers) and runs the same solver,
@@ -26,8 +27,9 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,7 +39,7 @@ from autodiff.optimize import minimize
 
 from .._dask import DaskInputError, import_dask_array, is_dask_array, is_dask_bag
 from ._design import ConstantDesign
-from ._logistic import binary_objective, multinomial_objective
+from ._logistic import _block_loss, _check_sample_weight, _class_weights
 
 __all__ = [
     "fit", "decision_function", "predict", "predict_proba", "predict_log_proba",
@@ -50,15 +52,36 @@ _CHUNKED_SOLVERS = ("newton-cg", "lbfgs", "gd")
 # -- per-chunk derivatives (module level: they travel to the workers by reference) -----------
 
 
-class _Chunk(NamedTuple):
-    """One row chunk, prepared once: its design restricted to the columns it uses."""
+class _Chunk:
+    """One row chunk, prepared once: its design restricted to the columns it uses, its
+    targets and weights, and (built on first use, in the process that holds the chunk) the
+    :class:`ConstantDesign` whose memoized products serve every Hessian-vector product
+    taken at one Newton iterate."""
 
-    X: Any  # CSR with columns renumbered 0..len(columns)-1, or the dense block
-    columns: np.ndarray | None  # the original column of each, None for all (dense)
-    target: np.ndarray
+    __slots__ = ("X", "columns", "target", "weight", "_design")
+
+    def __init__(self, X: Any, columns: np.ndarray | None, target: np.ndarray,
+                 weight: np.ndarray) -> None:
+        self.X = X  # CSR with columns renumbered 0..len(columns)-1, or the dense block
+        self.columns = columns  # the original column of each, None for all (dense)
+        self.target, self.weight = target, weight
+        self._design: ConstantDesign | None = None
+
+    @property
+    def design(self) -> ConstantDesign:
+        if self._design is None:
+            self._design = ConstantDesign(self.X)
+        return self._design
+
+    def __getstate__(self) -> tuple:  # the design's primitives stay in their process
+        return self.X, self.columns, self.target, self.weight
+
+    def __setstate__(self, state: tuple) -> None:
+        self.X, self.columns, self.target, self.weight = state
+        self._design = None
 
 
-def _prepare(block: Any, target: np.ndarray) -> _Chunk:
+def _prepare(block: Any, target: np.ndarray, weight: np.ndarray) -> _Chunk:
     """Check a chunk (float64, finite) and drop the columns it does not use: a sparse chunk
     of text touches a fraction of 2^18 hashed columns, and the per-chunk derivatives then
     cost (and travel) in proportion to what the chunk uses, not to the vocabulary."""
@@ -69,17 +92,16 @@ def _prepare(block: Any, target: np.ndarray) -> _Chunk:
         columns, renumbered = np.unique(block.indices, return_inverse=True)
         X = sp.csr_matrix((block.data, renumbered.astype(np.int32), block.indptr),
                           shape=(block.shape[0], columns.size))
-        return _Chunk(X, columns, target)
+        return _Chunk(X, columns, target, weight)
     X = np.ascontiguousarray(block, dtype=np.float64)
     if not np.isfinite(X).all():
         raise ValueError("a chunk of X contains NaN or infinity")
-    return _Chunk(X, None, target)
+    return _Chunk(X, None, target, weight)
 
 
-def _chunk_loss(params: dict, X: Any, target: np.ndarray) -> Any:
-    """Sum of the losses of one chunk (no penalty): ``n_chunk * mean loss``."""
-    objective = binary_objective if target.ndim == 1 else multinomial_objective
-    return target.shape[0] * objective(params, X, target, 0.0)
+def _chunk_loss(params: dict, X: Any, target: np.ndarray, weight: np.ndarray) -> Any:
+    """Weighted sum of the losses of one chunk (no penalty, no normalisation)."""
+    return _block_loss(params, X, target, weight)
 
 
 def _restrict(params: dict, columns: np.ndarray | None) -> dict:
@@ -93,7 +115,7 @@ def _chunk_value_and_grad(params: dict, chunk: _Chunk) -> tuple:
     if chunk.target.shape[0] == 0:
         return 0.0, np.zeros(0, np.intp), None
     value, grad = ad.value_and_grad(_chunk_loss)(_restrict(params, chunk.columns),
-                                                  ConstantDesign(chunk.X), chunk.target)
+                                                  chunk.design, chunk.target, chunk.weight)
     return float(value), chunk.columns, grad
 
 
@@ -102,8 +124,8 @@ def _chunk_hvp(params: dict, v: dict, chunk: _Chunk) -> tuple:
     if chunk.target.shape[0] == 0:
         return np.zeros(0, np.intp), None
     product = ad.hvp(_chunk_loss)(_restrict(params, chunk.columns),
-                                  _restrict(v, chunk.columns), ConstantDesign(chunk.X),
-                                  chunk.target)
+                                  _restrict(v, chunk.columns), chunk.design, chunk.target,
+                                  chunk.weight)
     return chunk.columns, product
 
 
@@ -144,9 +166,9 @@ def _on_chunks(run: Any, tasks: list) -> list:
 class _ChunkedObjective:
     """``fun(params) -> (value, grad)`` and ``hessp(params, v)`` summed over chunks."""
 
-    def __init__(self, chunks: list, n_samples: int, alpha: float) -> None:
+    def __init__(self, chunks: list, total_weight: float, alpha: float) -> None:
         self.chunks = chunks
-        self.n, self.alpha = n_samples, alpha
+        self.total_weight, self.alpha = total_weight, alpha
 
     def _compute(self, tasks: list) -> list:
         import dask
@@ -154,7 +176,7 @@ class _ChunkedObjective:
         return _on_chunks(dask.compute, tasks)
 
     def _finish(self, total: dict, point: dict) -> dict:
-        out = {k: a / self.n for k, a in total.items()}
+        out = {k: a / self.total_weight for k, a in total.items()}
         out["coef"] = out["coef"] + self.alpha * np.asarray(point["coef"], dtype=np.float64)
         return out
 
@@ -167,7 +189,8 @@ class _ChunkedObjective:
         for _, columns, grad in parts:
             _accumulate(total, columns, grad)
         W = np.asarray(params["coef"], dtype=np.float64)
-        value = math.fsum(p[0] for p in parts) / self.n + 0.5 * self.alpha * float(np.sum(W * W))
+        value = (math.fsum(p[0] for p in parts) / self.total_weight
+                 + 0.5 * self.alpha * float(np.sum(W * W)))
         return value, self._finish(total, params)
 
     def hessp(self, params: dict, v: dict) -> dict:
@@ -232,8 +255,9 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
     Parameters
     ----------
     estimator : LogisticRegression
-        Its parameters (``C``, ``fit_intercept``, ``solver``, ``tol``, ``max_iter``,
-        ``progress``) are used as in memory; ``solver="adam"`` is not available.
+        Its parameters (``C``, ``penalty``, ``fit_intercept``, ``class_weight``,
+        ``solver``, ``tol``, ``max_iter``, ``progress``) are used as in memory;
+        ``solver="adam"`` and ``derivatives="manual"`` are not available.
     X : dask.array.Array, shape (n_samples, n_features)
         Dense chunks or ``scipy.sparse`` CSR chunks, known chunk sizes, one chunk along
         the features (dense input is rechunked so).  With an active ``dask.distributed``
@@ -241,35 +265,43 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
         scheduler they are held in this process.
     y : array-like or dask.array.Array, shape (n_samples,)
         Labels (computed: one label per sample fits in memory).
+    sample_weight : array-like or dask.array.Array, shape (n_samples,), optional
+        Non-negative weight of each sample (computed, like ``y``).
 
     Returns
     -------
     LogisticRegression
         ``estimator``, fitted.
     """
-    unsupported = [name for name, value in (
-        ("sample_weight", sample_weight),
-        ("class_weight", getattr(estimator, "class_weight", None)),
-        ("penalty=None", None if getattr(estimator, "penalty", "l2") == "l2" else True))
-        if value is not None]
-    if unsupported:  # never fit a different objective than the one asked for
-        raise NotImplementedError(
-            f"LogisticRegression.fit on a dask array does not support {', '.join(unsupported)} "
-            "yet; compute X into memory (X.compute()) or drop the option")
     da = import_dask_array()
+    import dask
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.utils.multiclass import check_classification_targets
+
     estimator._check_params()
     if estimator.solver not in _CHUNKED_SOLVERS:
         raise ValueError(f"solver={estimator.solver!r} is not available for dask input; "
                          f"choose one of {_CHUNKED_SOLVERS}")
+    if estimator.derivatives != "ad":
+        raise ValueError("derivatives='manual' is not available for dask input")
     X = _check_dask_X(X)
-    y = _labels(y, X.shape[0])
-    try:
-        classes, codes = np.unique(y, return_inverse=True)
-    except TypeError as exc:
-        raise TypeError(f"labels must be mutually comparable: {exc}") from None
-    if classes.size < 2:
-        raise ValueError(f"need samples of at least 2 classes, got only {classes.tolist()!r}")
     n_samples, n_features = X.shape
+    y = _labels(y, n_samples)
+    check_classification_targets(y)
+    if is_dask_array(sample_weight):
+        sample_weight = sample_weight.compute()
+    weight = _check_sample_weight(sample_weight, n_samples)
+    classes, codes = np.unique(y, return_inverse=True)
+    weighted = classes[np.bincount(codes, weights=weight, minlength=classes.size) > 0]
+    if weighted.size < 2:
+        raise ValueError(
+            "need samples of at least 2 classes with non-zero weight, but the data "
+            f"contain only 1 class: {(weighted if weighted.size else classes)[0]!r}")
+    if estimator.class_weight is not None:
+        weight = weight * _class_weights(estimator.class_weight, classes, codes, weight)[codes]
+    total_weight = float(np.sum(weight))
+    if not total_weight > 0:
+        raise ValueError("the class weights give every sample zero weight")
     binary = classes.size == 2
     width = () if binary else (classes.size,)
     if binary:
@@ -280,17 +312,18 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
     params: dict[str, np.ndarray] = {"coef": np.zeros((n_features,) + width)}
     if estimator.fit_intercept:
         params["intercept"] = np.zeros(width)
+    alpha = 1.0 / (estimator.C * total_weight) if estimator.penalty == "l2" else 0.0
 
-    targets = da.from_array(target, chunks=(X.chunks[0],) + tuple((s,) for s in width))
-    import dask
-
-    targets = da.from_array(target, chunks=(X.chunks[0],) + tuple((s,) for s in width))
-    prepared = [dask.delayed(_prepare, pure=True)(block, t)
-                for block, t in zip(X.to_delayed()[:, 0], targets.to_delayed().ravel())]
+    rows = X.chunks[0]
+    targets = da.from_array(target, chunks=(rows,) + tuple((s,) for s in width))
+    weights = da.from_array(weight, chunks=(rows,))
+    prepared = [dask.delayed(_prepare, pure=True)(block, t, w)
+                for block, t, w in zip(X.to_delayed()[:, 0], targets.to_delayed().ravel(),
+                                       weights.to_delayed().ravel())]
     # Prepared once and kept: on the workers of an active distributed client (its default
     # scheduler), in this process otherwise.
     chunks = _on_chunks(dask.persist, prepared)
-    chunked = _ChunkedObjective(chunks, n_samples, 1.0 / (estimator.C * n_samples))
+    chunked = _ChunkedObjective(chunks, total_weight, alpha)
     ftol = {"newton-cg": 0.0, "lbfgs": 64 * np.finfo(float).eps}.get(estimator.solver)
     result = minimize(chunked.fun, params, method=estimator.solver, jac=True,
                       hessp=chunked.hessp if estimator.solver == "newton-cg" else None,
@@ -307,6 +340,10 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
     estimator.n_iter_ = np.array([result.nit])
     estimator.result_ = result
     estimator.n_features_in_ = n_features
+    if not result.success:
+        warnings.warn(f"{type(estimator).__name__} ({estimator.solver}) did not converge "
+                      f"after {int(result.nit)} iterations: {result.message} Increase "
+                      "max_iter or scale the data.", ConvergenceWarning, stacklevel=3)
     return estimator
 
 

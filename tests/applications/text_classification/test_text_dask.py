@@ -132,12 +132,11 @@ def test_hashed_bag_trains_a_chunked_model():
     assert relative(clf.coef_, ref.coef_) <= 1e-6
 
 
-@pytest.mark.parametrize("model, fit_kwargs, name", [
-    (LogisticRegression(class_weight="balanced"), {}, "class_weight"),
-    (LogisticRegression(penalty=None), {}, "penalty=None"),
-    (LogisticRegression(), {"sample_weight": np.ones(1200)}, "sample_weight"),
-])
-def test_options_the_chunked_fit_lacks_are_refused_not_ignored(model, fit_kwargs, name):
-    X, y = problem()
-    with pytest.raises(NotImplementedError, match=name):
-        model.fit(sparse_chunks(X, 400), y, **fit_kwargs)
+def test_sample_and_class_weights_as_in_memory():
+    X, y = problem(n=600, classes=3, seed=5)
+    weight = np.random.default_rng(6).uniform(0.0, 2.0, size=X.shape[0])
+    settings = {"C": 3.0, "tol": 1e-10, "class_weight": "balanced"}
+    ref = LogisticRegression(**settings).fit(X, y, sample_weight=weight)
+    clf = LogisticRegression(**settings).fit(sparse_chunks(X, 150), y,
+                                             sample_weight=da.from_array(weight, chunks=150))
+    assert relative(clf.coef_, ref.coef_) <= 1e-6

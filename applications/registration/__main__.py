@@ -125,42 +125,32 @@ def _checkerboard(a, b, tiles: int = 8):
 
 
 def _figure(path: Path, fixed, moving, result) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """Fixed and moving images, signed differences before/after with colour bars, the
+    checkerboard after, and the displacement with a colour bar (middle slice in 3-D)."""
     import matplotlib.pyplot as plt
     import numpy as np
 
-    flow = result.flow
-    warped = result.warped
-    title = ""
+    from .._plot import difference_panel, flow_panel, image_panel, panel_grid
+
+    flow, warped, title = result.flow, result.warped, ""
     if fixed.ndim == 3:  # the middle slice of a volume, in-plane flow components
         mid = fixed.shape[0] // 2
         fixed, moving, warped = fixed[mid], moving[mid], warped[mid]
         flow = flow[1:, mid]
         title = f" (slice {mid} of {result.flow.shape[1]})"
-    dense = result.transform == "displacement"
-    ncols = 4 if dense else 3
-    fig, axes = plt.subplots(1, ncols, figsize=(4 * ncols, 4.3))
+    fig, axes = panel_grid(fixed.shape, 6, width=3.2)
     lo, hi = np.percentile(fixed, [1, 99])
-    panels = [("fixed", fixed), ("checkerboard before", _checkerboard(fixed, moving)),
-              ("checkerboard after", _checkerboard(fixed, warped))]
-    for ax, (name, img) in zip(axes, panels):
-        ax.imshow(img, cmap="gray", vmin=lo, vmax=hi)
-        ax.set_title(name)
-        ax.axis("off")
-    if dense:
-        ax = axes[3]
-        step = max(1, fixed.shape[0] // 24)
-        r, c = np.mgrid[0:fixed.shape[0]:step, 0:fixed.shape[1]:step]
-        ax.imshow(np.hypot(*flow), cmap="magma")
-        ax.quiver(c, r, flow[1][::step, ::step], -flow[0][::step, ::step], color="cyan",
-                  angles="xy")
-        ax.set_title("flow (magnitude, arrows)")
-        ax.axis("off")
+    scale = (hi - lo) or 1.0
+    for ax, (name, img) in zip(axes, [("fixed", fixed), ("moving", moving)]):
+        image_panel(ax, (img - lo) / scale, name)
+    before, after = fixed - moving, fixed - warped
+    limit = float(np.percentile(np.abs(before), 99.5)) or None
+    difference_panel(fig, axes[2], before, "fixed - moving (before)", limit=limit)
+    difference_panel(fig, axes[3], after, "fixed - warped (after)", limit=limit)
+    image_panel(axes[4], (_checkerboard(fixed, warped) - lo) / scale, "checkerboard after")
+    flow_panel(fig, axes[5], flow, "displacement (px)")
     fig.suptitle(f"{result.transform} / {result.metric_name}: metric {result.metric:.4g}"
-                 f"{title}")
-    fig.tight_layout()
+                 f"{title}", fontsize=10)
     fig.savefig(path, dpi=80)
     plt.close(fig)
 

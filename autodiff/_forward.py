@@ -18,6 +18,7 @@ from . import _debug
 from ._tracer import (
     STAGING_OBSERVERS,
     Primitive,
+    RecordedTracer,
     Tracer,
     bind,
     evaluate,
@@ -130,12 +131,7 @@ class LinearizeTrace:
         return [tangents[i] for i in outputs]
 
 
-class LinearizeTracer(Tracer):
+class LinearizeTracer(RecordedTracer):
     """A value recorded by a :class:`LinearizeTrace` at position ``index``."""
 
-    __slots__ = ("_trace", "primal", "index")
-
-    def __init__(self, trace: LinearizeTrace, primal, index: int):
-        self._trace = trace
-        self.primal = primal
-        self.index = index
+    __slots__ = ()

@@ -19,6 +19,7 @@ from ._tracer import (
     REAL_TYPES,
     STAGING_OBSERVERS,
     Primitive,
+    RecordedTracer,
     Tracer,
     bind,
     is_complex,
@@ -215,12 +216,7 @@ class ReverseTrace:
         return [dense(adjoints[i]) if i <= last else None for i in inputs]
 
 
-class ReverseTracer(Tracer):
+class ReverseTracer(RecordedTracer):
     """A value recorded on a reverse trace's tape at position ``index``."""
 
-    __slots__ = ("_trace", "primal", "index")
-
-    def __init__(self, trace: ReverseTrace, primal, index: int):
-        self._trace = trace
-        self.primal = primal
-        self.index = index
+    __slots__ = ()

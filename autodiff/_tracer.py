@@ -404,3 +404,15 @@ class Tracer:
 
     def __hash__(self):
         return id(self)
+
+
+class RecordedTracer(Tracer):
+    """A value a trace recorded at position ``index`` of its list of records (the reverse
+    tape, or the record of ``ad.linearize``)."""
+
+    __slots__ = ("_trace", "primal", "index")
+
+    def __init__(self, trace, primal, index: int):
+        self._trace = trace
+        self.primal = primal
+        self.index = index

@@ -278,6 +278,9 @@ eigvalsh_p = declare(np.linalg.eigvalsh, "linalg.eigvalsh",
 # --- general eigendecomposition with a real spectrum: A V = V diag(w) -------------------
 def _eig_impl(a):
     w, v = np.linalg.eig(a)
+    if np.iscomplexobj(w) and not np.iscomplexobj(a) and not np.any(w.imag) \
+            and not np.any(v.imag):
+        w, v = w.real, v.real  # NumPy >= 2.5 returns a complex type for a real spectrum
     if np.iscomplexobj(w):
         raise NotImplementedError(
             "numpy.linalg.eig/eigvals of a matrix with complex eigenvalues: autodiff "

@@ -108,6 +108,40 @@ def check_outputs(outputs: Iterable[str | Path], inputs: Iterable[str | Path] = 
                        "it, or choose another --out")
 
 
+def read_array(path: str | Path):
+    """Read an image file (PNG, JPEG, TIFF, ...) or a ``.npy`` array as stored.
+
+    Decoder failures become one-line :class:`CliError` messages: imageio probes its
+    plugins on an unknown file, some warn while doing so and a failed probe can leave a
+    file to the garbage collector, so the probes are silenced and their leftovers
+    collected here.  NumPy and scikit-image are imported on call, not with this module.
+    """
+    import gc
+
+    import numpy as np
+
+    path = str(path)
+    if not Path(path).is_file():
+        raise CliError(f"cannot read {path!r}: no such file")
+    reason = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if path.lower().endswith(".npy"):
+                data = np.load(path, allow_pickle=False)
+            else:
+                from skimage import io
+                data = io.imread(path)
+        except Exception as exc:  # any decoder failure is the user's file, not our bug
+            text = str(exc).strip()
+            reason = text.splitlines()[0] if text else type(exc).__name__
+        if reason is not None:
+            gc.collect()
+    if reason is not None:
+        raise CliError(f"cannot read {path!r} as an image: {reason}")
+    return np.asarray(data)
+
+
 def one_line(exc: BaseException) -> str:
     """A one-line description of ``exc``: no errno, no traceback, the path when known."""
     if isinstance(exc, OSError) and exc.strerror:

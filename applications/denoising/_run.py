@@ -6,7 +6,6 @@ Kept apart from ``__main__`` so that ``--help`` and the path checks import nothi
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._cli import CliError
+from .._cli import CliError, read_array
 from ._image import as_float_image, check_float_range
 from ._metrics import default_weight, estimate_noise, psnr, ssim
 from ._tv import denoise_tv
@@ -38,33 +37,9 @@ class Picture:
     note: str                    # how the values were interpreted, for the user
 
 
-def _load(path: str) -> np.ndarray:
-    if not Path(path).is_file():
-        raise CliError(f"cannot read {path!r}: no such file")
-    reason = None
-    # imageio probes its plugins on an unknown file; some warn while doing so and a failed
-    # probe can leave a file to the garbage collector.  A failure is reported as one line.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if path.lower().endswith(".npy"):
-                data = np.load(path, allow_pickle=False)
-            else:
-                from skimage import io
-                data = io.imread(path)
-        except Exception as exc:  # any decoder failure is the user's file, not our bug
-            text = str(exc).strip()
-            reason = text.splitlines()[0] if text else type(exc).__name__
-        if reason is not None:
-            gc.collect()
-    if reason is not None:
-        raise CliError(f"cannot read {path!r} as an image: {reason}")
-    return np.asarray(data)
-
-
 def read_image(path: str) -> Picture:
     """Read a gray, gray+alpha, RGB or RGBA image; colour as floats in [0, 1]."""
-    data = _load(path)
+    data = read_array(path)
     if data.ndim == 3 and data.shape[-1] == 1:
         data = data[..., 0]
     if not (data.ndim == 2 or (data.ndim == 3 and data.shape[-1] in (2, 3, 4))):

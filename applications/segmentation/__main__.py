@@ -16,11 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from .._cli import CliError, read_array
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".npy")
-
-
-class CliError(Exception):
-    """A problem with the user's input, reported as one line without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,31 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def read_image(path: str):
     """Read an image or volume as an array (values converted later, by the segmenter)."""
-    import gc
-    import os
-    import warnings
-
-    import numpy as np
-
-    if not os.path.isfile(path):
-        raise CliError(f"cannot read {path!r}: no such file")
-    reason = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if path.lower().endswith(".npy"):
-                data = np.load(path, allow_pickle=False)
-            else:
-                from skimage import io
-                data = io.imread(path)
-        except Exception as exc:  # any decoder failure is the user's file, not our bug
-            text = str(exc).strip()
-            reason = text.splitlines()[0] if text else type(exc).__name__
-        if reason is not None:
-            gc.collect()
-    if reason is not None:
-        raise CliError(f"cannot read {path!r} as an image: {reason}")
-    data = np.asarray(data)
+    data = read_array(path)
     if data.dtype.kind not in "biuf":
         raise CliError(f"{path!r}: unsupported data type {data.dtype}")
     return data

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -275,7 +274,6 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
     """
     da = import_dask_array()
     import dask
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.utils.multiclass import check_classification_targets
 
     estimator._check_params()
@@ -330,20 +328,8 @@ def fit(estimator: Any, X: Any, y: Sequence[Any], sample_weight: Any = None) -> 
                       tol=estimator.tol, maxiter=estimator.max_iter,
                       progress=estimator.progress,
                       options=None if ftol is None else {"ftol": ftol})
-    coef = np.asarray(result.x["coef"], dtype=np.float64)
-    estimator.classes_ = classes
-    estimator.coef_ = coef.reshape(1, -1) if binary else np.ascontiguousarray(coef.T)
-    if estimator.fit_intercept:
-        estimator.intercept_ = np.atleast_1d(np.asarray(result.x["intercept"], np.float64))
-    else:
-        estimator.intercept_ = np.zeros(1 if binary else classes.size)
-    estimator.n_iter_ = np.array([result.nit])
-    estimator.result_ = result
+    estimator._set_fitted(classes, result, stacklevel=4)
     estimator.n_features_in_ = n_features
-    if not result.success:
-        warnings.warn(f"{type(estimator).__name__} ({estimator.solver}) did not converge "
-                      f"after {int(result.nit)} iterations: {result.message} Increase "
-                      "max_iter or scale the data.", ConvergenceWarning, stacklevel=3)
     return estimator
 
 

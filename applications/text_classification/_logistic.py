@@ -434,7 +434,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         alpha = 1.0 / (self.C * weight_sum) if self.penalty == "l2" else 0.0  # C=inf: 0
 
         result = self._minimize(params, X, target, weight, alpha)
+        self._set_fitted(classes, result, stacklevel=3)
+        return self
+
+    def _set_fitted(self, classes: np.ndarray, result: Any, stacklevel: int) -> None:
+        """Set the fitted attributes from a solver result (in memory and chunked fits);
+        warn when the solver ended short (every way of ending short is reported; running
+        out of budget is the common one)."""
         coef = np.asarray(result.x["coef"], dtype=np.float64)
+        binary = classes.size == 2
         self.classes_ = classes
         self.coef_ = coef.reshape(1, -1) if binary else np.ascontiguousarray(coef.T)
         if self.fit_intercept:
@@ -444,14 +452,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([result.nit])
         self.result_ = result
         if not result.success:
-            # Every way of ending short is reported; running out of budget is the common one.
             warnings.warn(
                 f"{type(self).__name__} ({self.solver}) did not converge after "
                 f"{int(result.nit)} iterations: {result.message} Increase max_iter "
                 "or scale the data.",
-                ConvergenceWarning, stacklevel=2,
+                ConvergenceWarning, stacklevel=stacklevel,
             )
-        return self
 
     def _minimize(self, params: dict, X: Any, target: np.ndarray, weight: np.ndarray,
                   alpha: float) -> Any:

@@ -10,16 +10,18 @@ does not pay for importing NumPy, SciPy and the AD core.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .._lazy import attach
 
 __all__ = ["ConvergenceWarning", "IterationInfo", "RegistrationResult", "register",
            "register_parametric", "register_dense", "warp", "sample_pair"]
 
-_HOMES = {"ConvergenceWarning": "._result", "IterationInfo": "._result",
-          "RegistrationResult": "._result", "register": "._register",
-          "register_parametric": "._parametric", "register_dense": "._dense",
-          "warp": "._register", "sample_pair": "._sample"}
+__getattr__, __dir__ = attach(__name__, {
+    "._result": ["ConvergenceWarning", "IterationInfo", "RegistrationResult"],
+    "._register": ["register", "warp"], "._parametric": ["register_parametric"],
+    "._dense": ["register_dense"], "._sample": ["sample_pair"],
+})
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._dense import register_dense
@@ -28,14 +30,3 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._result import ConvergenceWarning, IterationInfo, RegistrationResult
     from ._sample import sample_pair
 
-
-def __getattr__(name: str):
-    if name in _HOMES:
-        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)

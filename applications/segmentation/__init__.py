@@ -12,8 +12,7 @@ not pay for NumPy, SciPy and the AD core.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import attach
 
 _EXPORTS = {
     "segment": "._two_phase", "default_weight": "._two_phase", "energy": "._two_phase",
@@ -26,13 +25,6 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__getattr__, __dir__ = attach(__name__, {
+    module: [name for name, home in _EXPORTS.items() if home == module]
+    for module in dict.fromkeys(_EXPORTS.values())})

@@ -12,8 +12,9 @@ Run ``python -m applications.text_classification --help`` for the command line.
 # ``import applications.text_classification`` cost no NumPy, SciPy or scikit-learn import.
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
 
 _SOURCES = {
     "._design": ("ConstantDesign",),
@@ -26,9 +27,8 @@ _SOURCES = {
     "._tokenize": ("build_analyzer", "char_ngrams", "char_wb_ngrams", "word_ngrams"),
     "._vectorizers": ("CountVectorizer", "HashingVectorizer", "TfidfVectorizer"),
 }
-_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
-__all__ = [  # the same names as _MODULE_OF (a test checks it)
+__all__ = [  # the same names as _SOURCES
     "BUNDLED_CORPUS",
     "ConstantDesign",
     "CountVectorizer",
@@ -56,17 +56,7 @@ __all__ = [  # the same names as _MODULE_OF (a test checks it)
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = attach(__name__, {module: list(names) for module, names in _SOURCES.items()})
 
 
 if TYPE_CHECKING:  # what static tools see: the plain imports

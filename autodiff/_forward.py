@@ -23,6 +23,7 @@ from ._tracer import (
     bind,
     evaluate,
     push_tangent,
+    unwrap,
 )
 
 __all__ = ["ForwardTrace", "ForwardTracer", "LinearizeTrace", "LinearizeTracer"]
@@ -46,17 +47,10 @@ class ForwardTrace:
             p = args[0].primal
             primals, tangents, lower = [p], [args[0].tangent], isinstance(p, Tracer)
         else:
-            primals = list(args)
+            primals, which, lower = unwrap(self, args)
             tangents = [None] * len(primals)
-            lower = False
-            for i, a in enumerate(args):
-                if isinstance(a, Tracer):
-                    if a._trace is self:
-                        primals[i] = p = a.primal
-                        lower = lower or isinstance(p, Tracer)
-                        tangents[i] = a.tangent
-                    else:
-                        lower = True
+            for i in which:
+                tangents[i] = args[i].tangent
         ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
         if prim.jvp is None or _debug.enabled:
             tangent = push_tangent(prim, tangents, ans, primals, kwargs)
@@ -99,17 +93,8 @@ class LinearizeTrace:
         return LinearizeTracer(self, value, len(self.records) - 1)
 
     def process(self, prim: Primitive, args, kwargs: dict) -> LinearizeTracer:
-        primals = list(args)
-        parents = []
-        lower = False
-        for i, a in enumerate(args):
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    primals[i] = p = a.primal
-                    lower = lower or isinstance(p, Tracer)
-                    parents.append((i, a.index))
-                else:
-                    lower = True
+        primals, which, lower = unwrap(self, args)
+        parents = [(i, args[i].index) for i in which]
         ans = evaluate(prim, primals, kwargs, lower)
         self.records.append((prim, tuple(parents), primals, kwargs, ans))
         return LinearizeTracer(self, ans, len(self.records) - 1)

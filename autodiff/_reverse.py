@@ -25,6 +25,7 @@ from ._tracer import (
     is_complex,
     missing_rule,
     real_cotangents,
+    unwrap,
 )
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
@@ -143,7 +144,8 @@ class ReverseTrace:
             primals, which, parents = [p], _FIRST, [args[0].index]
             lower = isinstance(p, Tracer)
         else:
-            primals, which, parents, lower = self._unwrap(args)
+            primals, which, lower = unwrap(self, args)
+            parents = [args[i].index for i in which]
         ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
         if self.observe:
             if _debug.enabled:
@@ -159,24 +161,6 @@ class ReverseTrace:
         tape = self.tape
         tape.append(_new_record(Record, (prim, parents, vjp, values)))
         return ReverseTracer(self, ans, len(tape) - 1)
-
-    def _unwrap(self, args):
-        """Values one level down, the positions and tape indices of this trace's operands."""
-        primals = list(args)
-        which = []
-        parents = []
-        lower = False
-        for i, a in enumerate(args):
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    primals[i] = p = a.primal
-                    which.append(i)
-                    parents.append(a.index)
-                    if isinstance(p, Tracer):
-                        lower = True
-                else:
-                    lower = True
-        return primals, which, parents, lower
 
     def backward(self, seeds: list[tuple[int, object]], inputs: list[int],
                  consume: bool = False, observer: Callable | None = None) -> list:

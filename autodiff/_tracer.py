@@ -36,7 +36,7 @@ from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
-           "STAGING_OBSERVERS"]
+           "STAGING_OBSERVERS", "unwrap"]
 
 _levels = itertools.count(1)
 
@@ -102,6 +102,28 @@ def bind(prim: Primitive, args, kwargs: dict):
             if top is None or t.level > top.level:
                 top = t
     return top.process(prim, args, kwargs)
+
+
+def unwrap(trace, args) -> tuple[list, list[int], bool]:
+    """``(primals, which, lower)`` of a primitive's arguments as seen by ``trace``.
+
+    ``primals`` are the values one level down (this trace's tracers unwrapped),
+    ``which`` the positions of this trace's tracers, and ``lower`` whether a tracer of
+    another (outer) trace remains among the values, so that evaluation is routed again.
+    """
+    primals = list(args)
+    which = []
+    lower = False
+    for i, a in enumerate(args):
+        if isinstance(a, Tracer):
+            if a._trace is trace:
+                primals[i] = p = a.primal
+                which.append(i)
+                if isinstance(p, Tracer):
+                    lower = True
+            else:
+                lower = True
+    return primals, which, lower
 
 
 #: Shared empty keyword arguments for the hot paths (never mutated).

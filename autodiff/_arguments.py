@@ -65,22 +65,29 @@ def cast_like(value, like):
     A traced ``value`` is cast with the differentiable ``astype``, so derivatives of
     derivatives keep the dtype too.
     """
-    dtype = np.result_type(base_value(like))
-    if not np.issubdtype(dtype, np.inexact) or np.result_type(base_value(value)) == dtype:
+    dtype = dtype_of(like)
+    if dtype.kind not in "fc" or dtype_of(value) == dtype:
         return value
-    if dtype.kind != "c" and np.iscomplexobj(base_value(value)):
+    if dtype.kind != "c" and dtype_of(value).kind == "c":
         value = np.real(value)  # a real input's cotangent or tangent is real
-        if np.result_type(base_value(value)) == dtype:
+        if dtype_of(value) == dtype:
             return value
     if isinstance(value, Tracer):
         return value.astype(dtype)
     return np.asarray(value).astype(dtype)
 
 
+def dtype_of(x) -> np.dtype:
+    """The dtype of an array, scalar or tracer (read directly from NumPy values)."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x.dtype
+    return np.result_type(base_value(x))
+
+
 def zeros_like(x):
     v = base_value(x)
-    dtype = np.result_type(v)
-    return np.zeros(np.shape(v), dtype=dtype if np.issubdtype(dtype, np.inexact) else float)
+    dtype = dtype_of(v)
+    return np.zeros(np.shape(v), dtype=dtype if dtype.kind in "fc" else float)
 
 
 def check_dense_size(n_out: int, n_in: int, itemsize: int, what: str, hint: str) -> None:
@@ -92,19 +99,19 @@ def check_dense_size(n_out: int, n_in: int, itemsize: int, what: str, hint: str)
 
 def check_real_output(value, where: str, holomorphic: bool = False) -> None:
     """Real outputs for grad/jacrev; complex ones only with ``holomorphic=True``."""
-    dtype = np.result_type(base_value(value))
+    dtype = dtype_of(value)
     if holomorphic:
-        if not np.issubdtype(dtype, np.complexfloating):
+        if dtype.kind != "c":
             raise TypeError(f"{where}(holomorphic=True) needs a complex output, got dtype "
                             f"{dtype}")
         return
-    if np.issubdtype(dtype, np.complexfloating):
+    if dtype.kind == "c":
         raise TypeError(
             f"{where} requires a real output, but the function returned the complex dtype "
             f"{dtype}. If the function is holomorphic (complex-differentiable), pass "
             f"holomorphic=True; otherwise differentiate a real function of it, such as "
             "np.abs(f(z)) ** 2, or its real and imaginary parts separately")
-    if not np.issubdtype(dtype, np.floating):
+    if dtype.kind != "f":
         raise TypeError(f"{where} requires a real floating-point output, got dtype {dtype}")
 
 

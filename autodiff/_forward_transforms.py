@@ -19,6 +19,7 @@ from ._arguments import (
     same_shape,
 )
 from ._forward import ForwardTrace, ForwardTracer, LinearizeTrace, LinearizeTracer
+from ._gc import gc_paused
 from ._pytree import tree_flatten, tree_unflatten
 from ._reverse_transforms import grad, jacrev
 from ._shapes import shape_of
@@ -64,6 +65,7 @@ def _batched_tangents(p_leaves, t_leaves, where):
     return batched
 
 
+@gc_paused
 def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     """Jacobian-vector product of ``f`` at ``primals`` along ``tangents`` (forward mode).
 
@@ -106,6 +108,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence):
     return tree_unflatten(out_td, outs), tree_unflatten(out_td, tans)
 
 
+@gc_paused
 def linearize(f: Callable, *primals):
     """Evaluate ``f`` once and return its value and its linear map (JAX's ``linearize``).
 
@@ -136,6 +139,7 @@ def linearize(f: Callable, *primals):
     traced = [isinstance(o, LinearizeTracer) and o._trace is trace for o in out_leaves]
     values = [o.primal if t else o for o, t in zip(out_leaves, traced)]
 
+    @gc_paused
     def f_jvp(*tangents):
         t_leaves, t_td = tree_flatten(tuple(tangents))
         if t_td != p_td:
@@ -172,6 +176,7 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
            [0., 4.]])
     """
     @functools.wraps(f)
+    @gc_paused
     def jac_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "jacfwd")
         per_arg = [_jacfwd_one(f, args, kwargs, n, holomorphic) for n in nums]
@@ -291,6 +296,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0,
            [ 0., 12.]])
     """
     @functools.wraps(f)
+    @gc_paused
     def hess_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "hessian")
         leaves = [x for n in nums for x in tree_flatten(args[n])[0]]
@@ -325,6 +331,7 @@ def hvp(f: Callable, argnums: int = 0) -> Callable:
     g = grad(f, argnums)
 
     @functools.wraps(f)
+    @gc_paused
     def hvp_f(x, v, *args, **kwargs):
         def grad_at(y):
             full = list(args)

@@ -16,16 +16,20 @@ import numpy as np
 
 from . import _debug
 from ._tracer import (
+    FIRST,
     REAL_TYPES,
+    SECOND,
     STAGING_OBSERVERS,
     Primitive,
     RecordedTracer,
     Tracer,
     bind,
+    evaluate2,
     is_complex,
     missing_rule,
     real_cotangents,
     unwrap,
+    unwrap2,
 )
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
@@ -48,7 +52,6 @@ class Record(NamedTuple):
 
 # Records are made once per primitive: skip NamedTuple's Python-level __new__.
 _new_record = tuple.__new__
-_FIRST = (0,)
 
 
 class IndexedCotangent:
@@ -139,14 +142,22 @@ class ReverseTrace:
         return ReverseTracer(self, value, len(self.tape) - 1)
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ReverseTracer:
-        if len(args) == 1:  # the common unary case, unrolled (bind routed it here)
+        n_args = len(args)
+        if n_args == 1:  # the common unary case, unrolled (bind routed it here)
             p = args[0].primal
-            primals, which, parents = [p], _FIRST, [args[0].index]
+            primals, which, parents = [p], FIRST, (args[0].index,)
             lower = isinstance(p, Tracer)
+            ans = bind(prim, primals, kwargs) if lower else prim.fun(p, **kwargs)
+        elif n_args == 2:  # binary operators
+            a, b = args
+            primals, which, lower = unwrap2(self, a, b)
+            parents = ((a.index,) if which is FIRST else (b.index,) if which is SECOND
+                       else (a.index, b.index))
+            ans = bind(prim, primals, kwargs) if lower else evaluate2(prim, *primals, kwargs)
         else:
             primals, which, lower = unwrap(self, args)
-            parents = [args[i].index for i in which]
-        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+            parents = tuple([args[i].index for i in which])
+            ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
         if self.observe:
             if _debug.enabled:
                 _debug.check(prim, "evaluation", (ans,), primals)
@@ -181,22 +192,28 @@ class ReverseTrace:
             add_cotangent(adjoints, owned, index, cotangent)
         for index in range(last, -1, -1):
             g = adjoints[index]
+            if g is None:
+                continue
             record = tape[index]
-            if g is None or record.prim is None:
+            prim, parents, vjp, values = record
+            if prim is None:  # an input
                 continue
             adjoints[index] = None
             if consume:
                 tape[index] = None
-            g = dense(g)
-            cotangents = record.vjp(g)
-            if _debug.enabled and record.values is not None:
-                _, args, _, ans = record.values
-                _debug.check(record.prim, "backward (vjp)", [dense(c) for c in cotangents],
-                             [g, ans, *args])
+            if type(g) is IndexedCotangent:
+                g = g.materialize()
+            cotangents = vjp(g)
+            if _debug.enabled and values is not None:
+                _debug.check(prim, "backward (vjp)", [dense(c) for c in cotangents],
+                             [g, values[3], *values[1]])
             if observer is not None:
                 observer(index, record, g, cotangents)
-            for parent, c in zip(record.parents, cotangents):
-                add_cotangent(adjoints, owned, parent, c)
+            for parent, c in zip(parents, cotangents):
+                if adjoints[parent] is None:  # the first contribution: nothing to add
+                    adjoints[parent] = c
+                else:
+                    add_cotangent(adjoints, owned, parent, c)
         return [dense(adjoints[i]) if i <= last else None for i in inputs]
 
 

@@ -15,8 +15,10 @@ from ._arguments import (
     check_dense_size,
     check_holomorphic_inputs,
     check_real_output,
+    dtype_of,
     zeros_like,
 )
+from ._gc import gc_paused
 from ._pytree import tree_flatten, tree_unflatten
 from ._reverse import ReverseTrace, ReverseTracer
 from ._shapes import shape_of
@@ -99,6 +101,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
     (5.0, array([2., 4.]))
     """
     @functools.wraps(f)
+    @gc_paused
     def value_and_grad_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "value_and_grad")
         trace, out, inputs, treedefs = reverse_call(f, args, nums, "grad", kwargs)
@@ -115,7 +118,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
                 "use ad.jacobian / ad.jacrev for the full Jacobian or ad.vjp for a "
                 "vector-Jacobian product")
         check_real_output(value, "grad", holomorphic)
-        seed = np.ones((), dtype=np.result_type(base_value(value)))[()]
+        seed = dtype_of(value).type(1)
         grads = sweep(trace, [(out, seed)], inputs, treedefs, consume=True)
         g = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((value, aux), g) if has_aux else (value, g)
@@ -182,12 +185,13 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     >>> vjp_fn(np.array([1.0, 1.0]))
     (array([2., 6.]),)
     """
-    trace, out, inputs, treedefs = reverse_call(
+    trace, out, inputs, treedefs = gc_paused(reverse_call)(
         f, primals, tuple(range(len(primals))), "vjp", {})
     if has_aux:
         out, aux = out
     out_leaves, out_td = tree_flatten(out)
 
+    @gc_paused
     def vjp_fn(cotangent):
         ct_leaves, ct_td = tree_flatten(cotangent)
         if len(ct_leaves) != len(out_leaves):
@@ -219,6 +223,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
     array([[3., 2.]])
     """
     @functools.wraps(f)
+    @gc_paused
     def jac_f(*args, **kwargs):
         nums = argnums_tuple(argnums, len(args), "jacrev")
         trace, out, inputs, treedefs = reverse_call(f, args, nums, "jacrev", kwargs)

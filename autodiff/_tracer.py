@@ -36,7 +36,7 @@ from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
-           "STAGING_OBSERVERS", "unwrap"]
+           "STAGING_OBSERVERS", "unwrap", "unwrap2", "evaluate2", "FIRST", "SECOND", "BOTH"]
 
 _levels = itertools.count(1)
 
@@ -71,6 +71,9 @@ class Primitive:
         self.fun = fun
         self.name = name or getattr(fun, "__name__", repr(fun))
         self.elementwise = elementwise
+        #: the same function as a Python operator, used by :func:`evaluate2` on float64
+        #: scalars (a ufunc call on two scalars costs ten times the operator's)
+        self.scalar: Callable | None = None
         self.vjp: Callable | None = None
         self.jvp: Callable | None = None
         self.vjp_makers: dict[int, Callable] = {}
@@ -126,8 +129,34 @@ def unwrap(trace, args) -> tuple[list, list[int], bool]:
     return primals, which, lower
 
 
+def unwrap2(trace, a, b) -> tuple[list, tuple[int, ...], bool]:
+    """:func:`unwrap` for exactly two arguments (binary operators: the hot path)."""
+    ours_a = isinstance(a, Tracer) and a._trace is trace
+    ours_b = isinstance(b, Tracer) and b._trace is trace
+    pa = a.primal if ours_a else a
+    pb = b.primal if ours_b else b
+    which = BOTH if ours_a and ours_b else FIRST if ours_a else SECOND
+    return [pa, pb], which, isinstance(pa, Tracer) or isinstance(pb, Tracer)
+
+
+#: ``which`` of a binary primitive's traced operands (shared: compared by identity).
+FIRST, SECOND, BOTH = (0,), (1,), (0, 1)
+
 #: Shared empty keyword arguments for the hot paths (never mutated).
 NO_KWARGS: dict = {}
+
+#: Operand types for which a primitive's Python operator (``prim.scalar``) gives what
+#: its ufunc gives, provided one operand is a float64 (so the result is one too).
+_OPERATOR_OPERANDS = frozenset((np.float64, float, int))
+
+
+def evaluate2(prim: Primitive, x, y, kwargs: dict):
+    """``prim.fun(x, y, **kwargs)`` on plain values; the operator on float64 scalars."""
+    if (prim.scalar is not None and type(x) in _OPERATOR_OPERANDS
+            and type(y) in _OPERATOR_OPERANDS
+            and (type(x) is np.float64 or type(y) is np.float64)):
+        return prim.scalar(x, y)
+    return prim.fun(x, y, **kwargs)
 
 
 def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):

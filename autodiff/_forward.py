@@ -16,10 +16,13 @@ from collections.abc import Callable
 
 from . import _debug
 from ._tracer import (
+    FIRST,
+    SECOND,
     STAGING_OBSERVERS,
     Primitive,
     RecordedTracer,
     Tracer,
+    apply_binary,
     bind,
     evaluate,
     push_tangent,
@@ -43,15 +46,22 @@ class ForwardTrace:
         self.observer = observer if observer is not None else STAGING_OBSERVERS.get("forward")
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ForwardTracer:
-        if len(args) == 1:  # the common unary case, unrolled (bind routed it here)
+        n_args = len(args)
+        if n_args == 1:  # the common unary case, unrolled (bind routed it here)
             p = args[0].primal
-            primals, tangents, lower = [p], [args[0].tangent], isinstance(p, Tracer)
+            primals, tangents = [p], [args[0].tangent]
+            ans = bind(prim, primals, kwargs) if isinstance(p, Tracer) else prim.fun(p, **kwargs)
+        elif n_args == 2:  # binary operators
+            a, b = args
+            primals, which, ans = apply_binary(self, prim, a, b, kwargs)
+            tangents = [a.tangent if which is not SECOND else None,
+                        b.tangent if which is not FIRST else None]
         else:
             primals, which, lower = unwrap(self, args)
             tangents = [None] * len(primals)
             for i in which:
                 tangents[i] = args[i].tangent
-        ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+            ans = evaluate(prim, primals, kwargs, lower)
         if prim.jvp is None or _debug.enabled:
             tangent = push_tangent(prim, tangents, ans, primals, kwargs)
         else:

@@ -295,6 +295,8 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0,
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    jac_of_grad = jacfwd(grad(f, argnums, holomorphic=holomorphic), argnums, holomorphic)
+
     @functools.wraps(f)
     @gc_paused
     def hess_f(*args, **kwargs):
@@ -304,8 +306,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0,
         itemsize = np.result_type(*[base_value(x) for x in leaves]).itemsize if leaves else 8
         check_dense_size(n_in, n_in, max(itemsize, 4), "the Hessian",
                          "use ad.hvp(f)(x, v) for Hessian-vector products instead")
-        return jacfwd(grad(f, argnums, holomorphic=holomorphic), argnums,
-                      holomorphic)(*args, **kwargs)
+        return jac_of_grad(*args, **kwargs)
 
     return hess_f
 

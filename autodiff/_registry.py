@@ -150,7 +150,7 @@ def _unsupported(name: str) -> UnsupportedFunctionError:
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    if method == "__call__" and not kwargs:  # the hot path: np.sin(x), x + y
+    if not kwargs and method == "__call__":  # the hot path: np.sin(x), x + y
         impl = HANDLED_UFUNCS.get(ufunc)
         if type(impl) is Primitive:
             if len(inputs) == 1:  # the tracer is self: no level to compare

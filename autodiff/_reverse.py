@@ -23,13 +23,13 @@ from ._tracer import (
     Primitive,
     RecordedTracer,
     Tracer,
+    apply_binary,
     bind,
-    evaluate2,
+    evaluate,
     is_complex,
     missing_rule,
     real_cotangents,
     unwrap,
-    unwrap2,
 )
 
 __all__ = ["ReverseTrace", "ReverseTracer", "Record", "IndexedCotangent", "add_cotangent"]
@@ -94,6 +94,9 @@ def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
     if previous is None:
         adjoints[parent] = c
         return
+    if type(previous) in _SCALARS and type(c) in _SCALARS:  # scalar code: a plain sum
+        adjoints[parent] = previous + c
+        return
     if type(previous) is IndexedCotangent:
         adjoints[parent] = previous = dense(previous)  # a fresh array
         owned[parent] = type(previous) is np.ndarray
@@ -112,6 +115,9 @@ def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
     total = previous + c
     adjoints[parent] = total
     owned[parent] = type(total) is np.ndarray
+
+
+_SCALARS = frozenset((float, np.float64, np.float32))
 
 
 def _is_basic(index: tuple) -> bool:
@@ -146,18 +152,16 @@ class ReverseTrace:
         if n_args == 1:  # the common unary case, unrolled (bind routed it here)
             p = args[0].primal
             primals, which, parents = [p], FIRST, (args[0].index,)
-            lower = isinstance(p, Tracer)
-            ans = bind(prim, primals, kwargs) if lower else prim.fun(p, **kwargs)
+            ans = bind(prim, primals, kwargs) if isinstance(p, Tracer) else prim.fun(p, **kwargs)
         elif n_args == 2:  # binary operators
             a, b = args
-            primals, which, lower = unwrap2(self, a, b)
+            primals, which, ans = apply_binary(self, prim, a, b, kwargs)
             parents = ((a.index,) if which is FIRST else (b.index,) if which is SECOND
                        else (a.index, b.index))
-            ans = bind(prim, primals, kwargs) if lower else evaluate2(prim, *primals, kwargs)
         else:
             primals, which, lower = unwrap(self, args)
             parents = tuple([args[i].index for i in which])
-            ans = bind(prim, primals, kwargs) if lower else prim.fun(*primals, **kwargs)
+            ans = evaluate(prim, primals, kwargs, lower)
         if self.observe:
             if _debug.enabled:
                 _debug.check(prim, "evaluation", (ans,), primals)

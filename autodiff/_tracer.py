@@ -32,11 +32,11 @@ from collections.abc import Callable
 import numpy as np
 
 from . import _debug
-from ._shapes import align_rank, ndim_of, shape_of, unbroadcast
+from ._shapes import align_rank, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
-           "STAGING_OBSERVERS", "unwrap", "unwrap2", "evaluate2", "FIRST", "SECOND", "BOTH"]
+           "STAGING_OBSERVERS", "unwrap", "apply_binary", "FIRST", "SECOND", "BOTH"]
 
 _levels = itertools.count(1)
 
@@ -71,7 +71,7 @@ class Primitive:
         self.fun = fun
         self.name = name or getattr(fun, "__name__", repr(fun))
         self.elementwise = elementwise
-        #: the same function as a Python operator, used by :func:`evaluate2` on float64
+        #: the same function as a Python operator, used by :func:`apply_binary` on float64
         #: scalars (a ufunc call on two scalars costs ten times the operator's)
         self.scalar: Callable | None = None
         self.vjp: Callable | None = None
@@ -129,16 +129,6 @@ def unwrap(trace, args) -> tuple[list, list[int], bool]:
     return primals, which, lower
 
 
-def unwrap2(trace, a, b) -> tuple[list, tuple[int, ...], bool]:
-    """:func:`unwrap` for exactly two arguments (binary operators: the hot path)."""
-    ours_a = isinstance(a, Tracer) and a._trace is trace
-    ours_b = isinstance(b, Tracer) and b._trace is trace
-    pa = a.primal if ours_a else a
-    pb = b.primal if ours_b else b
-    which = BOTH if ours_a and ours_b else FIRST if ours_a else SECOND
-    return [pa, pb], which, isinstance(pa, Tracer) or isinstance(pb, Tracer)
-
-
 #: ``which`` of a binary primitive's traced operands (shared: compared by identity).
 FIRST, SECOND, BOTH = (0,), (1,), (0, 1)
 
@@ -150,13 +140,26 @@ NO_KWARGS: dict = {}
 _OPERATOR_OPERANDS = frozenset((np.float64, float, int))
 
 
-def evaluate2(prim: Primitive, x, y, kwargs: dict):
-    """``prim.fun(x, y, **kwargs)`` on plain values; the operator on float64 scalars."""
+def apply_binary(trace, prim: Primitive, a, b, kwargs: dict) -> tuple[list, tuple, object]:
+    """``(primals, which, ans)`` of a two-argument primitive, as seen by ``trace``.
+
+    :func:`unwrap` and :func:`evaluate` in one step for binary operators (the hot
+    path): on two float64 scalars the primitive's Python operator stands in for its
+    ufunc (a ufunc call on scalars costs ten times as much).
+    """
+    ours_a = isinstance(a, Tracer) and a._trace is trace
+    ours_b = isinstance(b, Tracer) and b._trace is trace
+    x = a.primal if ours_a else a
+    y = b.primal if ours_b else b
+    which = BOTH if ours_a and ours_b else FIRST if ours_a else SECOND
+    primals = [x, y]
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        return primals, which, bind(prim, primals, kwargs)
     if (prim.scalar is not None and type(x) in _OPERATOR_OPERANDS
             and type(y) in _OPERATOR_OPERANDS
             and (type(x) is np.float64 or type(y) is np.float64)):
-        return prim.scalar(x, y)
-    return prim.fun(x, y, **kwargs)
+        return primals, which, prim.scalar(x, y)
+    return primals, which, prim.fun(x, y, **kwargs)
 
 
 def evaluate(prim: Primitive, primals, kwargs: dict, lower: bool):
@@ -354,6 +357,9 @@ def _joint_jvp(prim: Primitive) -> Callable:
 
     def jvp(tangents, ans, args, kwargs):
         aligned = prim.elementwise and type(ans) not in _SCALARS  # scalars: nothing to align
+        if aligned:
+            out_shape = shape_of(ans)
+            broadcast = False  # some traced operand is smaller than the output
         total = None
         for i, t in enumerate(tangents):
             if t is None:
@@ -362,11 +368,14 @@ def _joint_jvp(prim: Primitive) -> Callable:
             if rule is None:
                 raise missing_rule(prim, i, "forward")
             if aligned:
-                t = align_rank(t, ndim_of(args[i]), ndim_of(ans))
+                shape = shape_of(args[i])
+                if shape != out_shape:
+                    broadcast = True
+                    t = align_rank(t, len(shape), len(out_shape))
             term = rule(t, ans, *args, **kwargs)
             total = term if total is None else _add_tangents(total, term, tangents)
-        if aligned:
-            full = shape_of(total)[:1] + shape_of(ans)
+        if aligned and broadcast:
+            full = shape_of(total)[:1] + out_shape
             if shape_of(total) != full:
                 total = np.broadcast_to(total, full)
         return total

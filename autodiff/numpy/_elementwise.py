@@ -45,7 +45,8 @@ def unary(ufunc, derivative: Callable, *, uses: str = "x", name: str | None = No
     keep_ans, keep_x = "ans" in uses, "x" in uses.split()
 
     def vjp(which, ans, args, kwargs):
-        a, b = (ans if keep_ans else None), (args[0] if keep_x else None)
+        a = ans if keep_ans else None
+        b = args[0] if keep_x else None
         return lambda g: (g * derivative(a, b),)
 
     def jvp(tangents, ans, args, kwargs):

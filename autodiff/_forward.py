@@ -90,12 +90,13 @@ class LinearizeTrace:
     ``(argnum, record index)`` pairs of the traced operands.
     """
 
-    __slots__ = ("level", "records", "n_inputs")
+    __slots__ = ("level", "records", "n_inputs", "_last_use")
 
     def __init__(self, level: int):
         self.level = level
         self.records: list[tuple] = []
         self.n_inputs = 0
+        self._last_use: list[int] = []
 
     def new_input(self, value) -> LinearizeTracer:
         self.records.append((None, (), (), {}, value))
@@ -110,12 +111,18 @@ class LinearizeTrace:
         return LinearizeTracer(self, ans, len(self.records) - 1)
 
     def replay(self, input_tangents: list, outputs: list[int]) -> list:
-        """Tangents of the records ``outputs`` for batched tangents of the inputs."""
+        """Tangents of the records ``outputs`` for batched tangents of the inputs.
+
+        Each tangent is released after its last use, so that the replay holds about as
+        much memory as a forward sweep (and big tangents reuse freed memory).
+        """
         last = max(outputs, default=-1)
+        records, last_use = self.records, self._last_uses()
+        keep = set(outputs)
         tangents: list = [None] * (last + 1)
         tangents[:len(input_tangents)] = input_tangents
         for index in range(self.n_inputs, last + 1):
-            prim, parents, primals, kwargs, ans = self.records[index]
+            prim, parents, primals, kwargs, ans = records[index]
             if not parents:
                 continue
             incoming = [None] * len(primals)
@@ -123,7 +130,21 @@ class LinearizeTrace:
                 incoming[argnum] = tangents[parent]
             if any(t is not None for t in incoming):
                 tangents[index] = push_tangent(prim, incoming, ans, primals, kwargs)
+            for _, parent in parents:
+                if last_use[parent] == index and parent not in keep:
+                    tangents[parent] = None
         return [tangents[i] for i in outputs]
+
+    def _last_uses(self) -> list[int]:
+        """For each record, the index of the last record reading it (computed once: a
+        linearized function's records do not change after it returns)."""
+        if len(self._last_use) != len(self.records):
+            last_use = list(range(len(self.records)))
+            for index, (_, parents, _, _, _) in enumerate(self.records):
+                for _, parent in parents:
+                    last_use[parent] = index
+            self._last_use = last_use
+        return self._last_use
 
 
 class LinearizeTracer(RecordedTracer):

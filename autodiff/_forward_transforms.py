@@ -203,6 +203,50 @@ def _basis_batch(leaves, sizes, offsets, start, k, dtype):
     return batched
 
 
+def _swept(f, args, kwargs, n, td, leaves, basis, chunks, check):
+    """One forward sweep of ``f`` per chunk of directions: (out treedef, values, tangents).
+
+    ``check(values)`` runs once the output values are known, before the next chunk.
+    """
+    pieces, out_td, out_values = [], None, None
+    for start, k in chunks:
+        trace = ForwardTrace(new_level())
+        wrapped = [ForwardTracer(trace, p, t) for p, t in zip(leaves, basis(start, k))]
+        a = list(args)
+        a[n] = tree_unflatten(td, wrapped)
+        out_leaves, out_td = tree_flatten(f(*a, **kwargs))
+        results = [output_tangent(o, trace, k) for o in out_leaves]
+        if out_values is None:
+            out_values = [v for v, _ in results]
+            check(out_values)
+        pieces.append([t for _, t in results])
+    return out_td, out_values, pieces
+
+
+def _replayed(f, args, kwargs, n, td, leaves, basis, chunks, check):
+    """:func:`_swept` for several chunks: ``f`` is evaluated (and its Python run) once,
+    recorded by :class:`LinearizeTrace`, and each chunk of directions is replayed."""
+    trace = LinearizeTrace(new_level())
+    a = list(args)
+    a[n] = tree_unflatten(td, [trace.new_input(p) for p in leaves])
+    out_leaves, out_td = tree_flatten(f(*a, **kwargs))
+    traced = [isinstance(o, LinearizeTracer) and o._trace is trace for o in out_leaves]
+    out_values = [o.primal if t else o for o, t in zip(out_leaves, traced)]
+    check(out_values)
+    indices = [o.index for o, t in zip(out_leaves, traced) if t]
+    pieces = []
+    for start, k in chunks:
+        replayed = iter(trace.replay(basis(start, k), indices))
+        tangents = []
+        for v, t in zip(out_values, traced):
+            tangent = next(replayed) if t else None
+            if tangent is None:
+                tangent = np.zeros((k,) + shape_of(v), dtype=_float_dtype(v))
+            tangents.append(cast_like(tangent, v))
+        pieces.append(tangents)
+    return out_td, out_values, pieces
+
+
 def _jacfwd_one(f, args, kwargs, n, holomorphic=False):
     """(output treedef, [Jacobian of each output leaf w.r.t. argument n, as a pytree])."""
     leaves, td = tree_flatten(args[n])
@@ -215,25 +259,21 @@ def _jacfwd_one(f, args, kwargs, n, holomorphic=False):
     chunk = max(1, min(size, max(FORWARD_MIN_BATCH, FORWARD_BATCH_ELEMENTS // size),
                        FORWARD_MAX_ELEMENTS // size))
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    pieces, out_td, out_values = [], None, None
-    for start in range(0, size, chunk):
-        k = min(start + chunk, total) - start if total else 1
-        trace = ForwardTrace(new_level())
-        wrapped = [ForwardTracer(trace, p, t) for p, t in
-                   zip(leaves, _basis_batch(leaves, sizes, offsets, start, k, dtype))]
-        a = list(args)
-        a[n] = tree_unflatten(td, wrapped)
-        out_leaves, out_td = tree_flatten(f(*a, **kwargs))
-        results = [output_tangent(o, trace, k) for o in out_leaves]
-        if out_values is None:
-            out_values = [v for v, _ in results]
-            if holomorphic:
-                for v in out_values:
-                    check_real_output(v, "jacfwd", True)
-            n_out = sum(math.prod(shape_of(v)) for v in out_values)
-            check_dense_size(n_out, total, np.dtype(dtype).itemsize, "the Jacobian",
-                             "use ad.jvp or ad.vjp products instead")
-        pieces.append([t for _, t in results])
+    chunks = [(start, min(start + chunk, total) - start if total else 1)
+              for start in range(0, size, chunk)]
+
+    def check(out_values):
+        if holomorphic:
+            for v in out_values:
+                check_real_output(v, "jacfwd", True)
+        n_out = sum(math.prod(shape_of(v)) for v in out_values)
+        check_dense_size(n_out, total, np.dtype(dtype).itemsize, "the Jacobian",
+                         "use ad.jvp or ad.vjp products instead")
+
+    sweeps = _replayed if len(chunks) > 1 else _swept
+    out_td, out_values, pieces = sweeps(
+        f, args, kwargs, n, td, leaves,
+        lambda start, k: _basis_batch(leaves, sizes, offsets, start, k, dtype), chunks, check)
     jacobians = []
     for j, value in enumerate(out_values):
         oshape = shape_of(value)

@@ -140,22 +140,20 @@ def _identity_jvp(t, ans, x, y):
     return t
 
 
-def arithmetic(ufunc, operator: Callable, vjps, jvps, scalar_vjps: dict,
+def arithmetic(ufunc, operator: Callable, vjps, jvps, scalar_vjp: Callable,
                name: str | None = None) -> Primitive:
     """A binary primitive with shortcuts for float64 scalars, where nothing broadcasts.
 
     ``operator`` is the Python operator computing ``ufunc`` on scalars, and
-    ``scalar_vjps`` maps ``which`` (the traced operands) to ``maker(ans, x, y) -> (g
-    -> cotangents)``; both give what the general path gives, a few times faster on the
-    scalar code of loops (a chain of a thousand scalar operations).
+    ``scalar_vjp(which, ans, x, y)`` the joint VJP on scalars (``None`` otherwise);
+    both give what the per-operand rules give, a few times faster on the scalar code
+    of loops (a chain of a thousand scalar operations).
     """
     prim = binary(ufunc, vjps, jvps, name)
     general = prim.vjp
 
     def vjp(which, ans, args, kwargs):
-        if type(ans) in _SCALARS:
-            return scalar_vjps[which](ans, *args)
-        return general(which, ans, args, kwargs)
+        return scalar_vjp(which, ans, *args) or general(which, ans, args, kwargs)
 
     prim.vjp, prim.scalar = vjp, operator
     return prim
@@ -163,45 +161,65 @@ def arithmetic(ufunc, operator: Callable, vjps, jvps, scalar_vjps: dict,
 
 _SCALARS = frozenset((float, np.float64, np.float32))
 
-add = arithmetic(
-    np.add, operator.add, [_identity_vjp, _identity_vjp], [_identity_jvp, _identity_jvp],
-    {FIRST: lambda ans, x, y: _one, SECOND: lambda ans, x, y: _one, BOTH: lambda ans, x, y: _both})
-subtract = arithmetic(
-    np.subtract, operator.sub, [_identity_vjp, _negated_vjp],
-    [_identity_jvp, lambda t, ans, x, y: -t],
-    {FIRST: lambda ans, x, y: _one, SECOND: lambda ans, x, y: _minus,
-     BOTH: lambda ans, x, y: _plus_minus})
+
+def _add_scalar_vjp(which, ans, x, y):
+    if type(ans) in _SCALARS:
+        return _twice if which is BOTH else _once
+
+
+def _subtract_scalar_vjp(which, ans, x, y):
+    if type(ans) in _SCALARS:
+        return _once if which is FIRST else _negated if which is SECOND else _once_negated
+
+
+def _multiply_scalar_vjp(which, ans, x, y):
+    if type(ans) in _SCALARS:
+        if which is FIRST:
+            return lambda g: (g * y,)
+        if which is SECOND:
+            return lambda g: (g * x,)
+        return lambda g: (g * y, g * x)
+
+
+def _divide_scalar_vjp(which, ans, x, y):
+    if type(ans) in _SCALARS:
+        if which is FIRST:
+            return lambda g: (g / y,)
+        if which is SECOND:
+            return lambda g: (-g * ans / y,)
+        return lambda g: (g / y, -g * ans / y)
+
+
+def _once(g):
+    return (g,)
+
+
+def _twice(g):
+    return (g, g)
+
+
+def _negated(g):
+    return (-g,)
+
+
+def _once_negated(g):
+    return (g, -g)
+
+
+add = arithmetic(np.add, operator.add, [_identity_vjp, _identity_vjp],
+                 [_identity_jvp, _identity_jvp], _add_scalar_vjp)
+subtract = arithmetic(np.subtract, operator.sub, [_identity_vjp, _negated_vjp],
+                      [_identity_jvp, lambda t, ans, x, y: -t], _subtract_scalar_vjp)
 multiply = arithmetic(
     np.multiply, operator.mul,
     [lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x],
     [lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x],
-    {FIRST: lambda ans, x, y: lambda g: (g * y,), SECOND: lambda ans, x, y: lambda g: (g * x,),
-     BOTH: lambda ans, x, y: lambda g: (g * y, g * x)})
+    _multiply_scalar_vjp)
 true_divide = arithmetic(
     np.true_divide, operator.truediv,
     [lambda ans, x, y: lambda g: g / y, lambda ans, x, y: lambda g: -g * ans / y],
     [lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y],
-    {FIRST: lambda ans, x, y: lambda g: (g / y,),
-     SECOND: lambda ans, x, y: lambda g: (-g * ans / y,),
-     BOTH: lambda ans, x, y: lambda g: (g / y, -g * ans / y)},
-    name="divide",
-)
-
-
-def _one(g):
-    return (g,)
-
-
-def _both(g):
-    return (g, g)
-
-
-def _minus(g):
-    return (-g,)
-
-
-def _plus_minus(g):
-    return (g, -g)
+    _divide_scalar_vjp, name="divide")
 
 
 def _log_where_positive(x):

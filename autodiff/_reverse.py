@@ -208,7 +208,7 @@ class ReverseTrace:
             if type(g) is IndexedCotangent:
                 g = g.materialize()
             cotangents = vjp(g)
-            if _debug.enabled and values is not None:
+            if values is not None and _debug.enabled:
                 _debug.check(prim, "backward (vjp)", [dense(c) for c in cotangents],
                              [g, values[3], *values[1]])
             if observer is not None:

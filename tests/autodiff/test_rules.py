@@ -209,8 +209,15 @@ CASES = {
     "logsumexp": (lambda x: anp.logsumexp(x), (normal(3, 4),)),
     "logsumexp[axis=0, keepdims]": (lambda x: anp.logsumexp(x, axis=0, keepdims=True),
                                     (normal(3, 4),)),
-    "logsumexp[b]": (lambda x: anp.logsumexp(x, axis=1, b=np.array([0.5, 1.0, 2.0, 1.5])),
-                     (normal(3, 4),)),
+    # With weights b, logsumexp is composed (log|sum(b exp(a - shift))| + shift).
+    "exp[logsumexp, b]": (lambda x: anp.logsumexp(x, axis=1, b=np.array([0.5, 1.0, 2.0, 1.5])),
+                          (normal(3, 4),)),
+    "exp[logsumexp, negative b, traced b]": (
+        lambda x, b: anp.logsumexp(x, axis=1, b=b), (normal(3, 4), uniform(0.5, 1.5, 3, 4)
+                                                     * np.array([1.0, -0.2, 1.0, 1.0]))),
+    "exp[logsumexp, return_sign]": (
+        lambda x: anp.logsumexp(x, axis=1, b=np.array([1.0, -0.5, 2.0, -0.2]),
+                                return_sign=True)[0], (normal(3, 4),)),
     "norm": (np.linalg.norm, (normal(5),)),
     "norm[fro]": (lambda x: np.linalg.norm(x, "fro"), (normal(3, 4),)),
     "norm[axis=1, keepdims]": (lambda x: np.linalg.norm(x, axis=1, keepdims=True),

@@ -1,0 +1,176 @@
+"""SciPy's own ``scipy.special.logsumexp``, ``softmax`` and ``log_softmax`` called on
+traced values (the hooks of :mod:`autodiff.scipy._special_hooks`)."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.special as sc
+
+import autodiff as ad
+from autodiff.scipy import _special_hooks
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+def test_hooks_are_installed():
+    assert _special_hooks.dispatched_functions() == (
+        "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_logsumexp_of_a_tracer(rng, axis, keepdims):
+    a = rng.standard_normal((3, 4))
+    f = lambda a: sc.logsumexp(a, axis=axis, keepdims=keepdims)  # noqa: E731
+    ad.check_grads(f, (a,), order=2)
+    out, _ = ad.jvp(f, (a,), (np.ones_like(a),))
+    np.testing.assert_allclose(out, f(a), rtol=1e-14)
+    assert np.shape(out) == np.shape(f(a))
+
+
+def test_logsumexp_gradient_is_the_softmax(rng):
+    a = rng.standard_normal(5)
+    np.testing.assert_allclose(ad.grad(lambda a: sc.logsumexp(a))(a), sc.softmax(a),
+                               rtol=1e-13)
+
+
+@pytest.mark.parametrize("traced", ["a", "b", "both"])
+def test_logsumexp_with_weights(rng, traced):
+    a = rng.standard_normal((3, 4))
+    b = rng.uniform(0.5, 2.0, (3, 4)) * np.array([1.0, -0.3, 1.0, 1.0])  # one negative column
+    if traced == "a":
+        f, args = (lambda a: sc.logsumexp(a, axis=1, b=b)), (a,)
+    elif traced == "b":
+        f, args = (lambda b: sc.logsumexp(a, axis=1, b=b)), (b,)
+    else:
+        f, args = (lambda a, b: sc.logsumexp(a, axis=1, b=b)), (a, b)
+    np.testing.assert_allclose(f(*args), sc.logsumexp(a, axis=1, b=b), rtol=1e-14)
+    ad.check_grads(f, args, order=2)
+
+
+def test_logsumexp_weights_broadcast_against_the_input(rng):
+    a, b = rng.standard_normal(4), rng.uniform(0.5, 2.0, (3, 4))
+    f = lambda a: sc.logsumexp(a, axis=-1, b=b)  # noqa: E731
+    np.testing.assert_allclose(f(a), sc.logsumexp(a, axis=-1, b=b), rtol=1e-14)
+    ad.check_grads(f, (a,), order=2)
+
+
+def test_logsumexp_return_sign(rng):
+    a = rng.standard_normal((3, 4))
+    b = np.array([[1.0, -2.0, 0.5, 0.1], [-1.0, -1.0, 0.2, 0.1], [0.3, 0.1, 0.2, 0.1]])
+    out, sign = sc.logsumexp(a, axis=1, b=b, return_sign=True)
+    traced_out, traced_sign = ad.jvp(lambda a: sc.logsumexp(a, axis=1, b=b, return_sign=True),
+                                     (a,), (np.ones_like(a),))[0]
+    np.testing.assert_allclose(traced_out, out, rtol=1e-13)
+    np.testing.assert_array_equal(traced_sign, sign)
+    assert np.any(sign < 0) and np.any(sign > 0)
+    ad.check_grads(lambda a: sc.logsumexp(a, axis=1, b=b, return_sign=True)[0], (a,), order=2)
+
+
+def test_logsumexp_large_inputs_give_finite_gradients():
+    # SciPy's direct log(sum(exp(a))) overflows here; the derivative never meets it.
+    a = np.array([1000.0, 1000.0, 999.0])
+    g = ad.grad(lambda a: sc.logsumexp(a))(a)
+    np.testing.assert_allclose(g, sc.softmax(a), rtol=1e-14)
+    h = ad.hessian(lambda a: sc.logsumexp(a))(a)
+    assert np.all(np.isfinite(h))
+
+
+def test_zero_weight_drops_an_infinite_term():
+    a = np.array([1.0, np.inf, 2.0])
+    b = np.array([1.0, 0.0, 1.0])
+    g = ad.grad(lambda a: sc.logsumexp(a, b=b))(a)
+    np.testing.assert_allclose(g, [sc.expit(-1.0), 0.0, sc.expit(1.0)], rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_softmax_family_of_a_tracer(rng, name, axis):
+    f = lambda x: getattr(sc, name)(x, axis=axis)  # noqa: E731
+    x = rng.standard_normal((3, 4))
+    out, _ = ad.jvp(f, (x,), (np.ones_like(x),))
+    np.testing.assert_allclose(out, f(x), rtol=1e-13)
+    ad.check_grads(f, (x,), order=2)
+
+
+def test_log_softmax_with_a_minus_infinite_entry():
+    # SciPy updates the shift with xpx.at(x_max, ~isfinite(x_max)).set(0) on every call
+    # with an axis: done functionally (np.where) on a traced shift.
+    x = np.array([[1.0, 2.0, -np.inf], [0.5, -1.0, 3.0]])
+    out = ad.jvp(lambda x: sc.log_softmax(x, axis=1), (x,), (np.ones_like(x),))[0]
+    np.testing.assert_array_equal(out, sc.log_softmax(x, axis=1))
+    g = ad.grad(lambda x: sc.log_softmax(x, axis=1)[0, 0])(x)
+    np.testing.assert_allclose(g[0], np.eye(3)[0] - sc.softmax(x[0]), rtol=1e-14)
+    np.testing.assert_array_equal(g[1], 0.0)
+
+
+def test_plain_calls_are_bit_identical_to_scipy(rng):
+    a = rng.standard_normal((5, 6)) * 30.0
+    b = rng.uniform(-1.0, 2.0, (5, 6))
+    module = sys.modules["scipy.special._logsumexp"]
+    # The same numbers as SciPy's own core, called without the hooks.
+    hooked = module.array_namespace
+    assert hooked.__wrapped__ is not hooked
+    for call in (lambda: sc.logsumexp(a), lambda: sc.logsumexp(a, axis=0, keepdims=True),
+                 lambda: sc.logsumexp(a, axis=1, b=b, return_sign=True),
+                 lambda: sc.softmax(a, axis=1), lambda: sc.log_softmax(a, axis=0),
+                 lambda: sc.logsumexp([1.0, 2.0], b=[1.0, -1.0], return_sign=True)):
+        hooked_result = call()
+        with _without_hooks(module):
+            reference = call()
+        for h, r in zip(np.atleast_1d(hooked_result), np.atleast_1d(reference)):
+            np.testing.assert_array_equal(h, r)
+            assert type(h) is type(r)
+
+
+class _without_hooks:
+    """SciPy's original module globals, for the duration of a ``with`` block."""
+
+    names = ("array_namespace", "xp_promote", "_logsumexp")
+
+    def __init__(self, module):
+        self.module = module
+
+    def __enter__(self):
+        self.saved = {n: getattr(self.module, n) for n in self.names + ("xpx",)}
+        for n in self.names:
+            setattr(self.module, n, self.saved[n].__wrapped__)
+        self.module.xpx = self.saved["xpx"]._module
+
+    def __exit__(self, *exc):
+        for n, v in self.saved.items():
+            setattr(self.module, n, v)
+
+
+_IMPORT_ORDER_SCRIPT = """
+import numpy as np
+{first}
+{second}
+x = np.array([0.5, -1.0, 2.0])
+g = ad.grad(lambda x: logsumexp(x, b=np.array([1.0, 2.0, 0.5])))(x)
+w = np.array([1.0, 2.0, 0.5]) * np.exp(x)
+np.testing.assert_allclose(g, w / w.sum(), rtol=1e-13)
+h = ad.grad(lambda x: np.sum(softmax(x) * np.arange(3.0)))(x)
+s = np.exp(x) / np.exp(x).sum()
+np.testing.assert_allclose(h, s * (np.arange(3.0) - s @ np.arange(3.0)), rtol=1e-13)
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("scipy_first", [True, False])
+def test_either_import_order(scipy_first):
+    scipy_import = "from scipy.special import logsumexp, softmax"
+    autodiff_import = "import autodiff as ad"
+    first, second = ((scipy_import, autodiff_import) if scipy_first
+                     else (autodiff_import, scipy_import))
+    script = textwrap.dedent(_IMPORT_ORDER_SCRIPT).format(first=first, second=second)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

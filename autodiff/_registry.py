@@ -233,13 +233,17 @@ def _sequence_hint(tracer) -> str:
     is called before that conversion, so such a call cannot be differentiated; the
     error names the fix.  Frames are read for the wording only.
     """
-    frame, outermost, found = sys._getframe(2), None, False
+    frame, outermost = sys._getframe(2), None
     while frame is not None and _in_library(frame):
         if frame.f_globals.get("__name__", "") not in _TRANSPARENT:
             outermost = frame
-            found = found or any(_holds(v, tracer) for v in frame.f_locals.values())
         frame = frame.f_back
-    if not found:
+    if outermost is None:
+        return ""
+    # Only the named parameters of the function the user called (never *args tuples,
+    # which libraries build themselves).
+    code, values = outermost.f_code, outermost.f_locals
+    if not any(_holds(values.get(p), tracer) for p in code.co_varnames[:code.co_argcount]):
         return ""
     module, _, name = _frame_function(outermost).rpartition(".")
     if module.startswith("numpy.") and getattr(np, name, None) is not None:

@@ -252,7 +252,7 @@ def _sequence_hint(tracer) -> str:
     ours = _taking_sequences(full)
     return (f"{full} was given a list or tuple that holds traced values. NumPy dispatches on "
             "the argument itself, and a list cannot dispatch, so NumPy converts the list (and "
-            "each traced value in it) to an array, which would drop the derivative. Stack the "
+            "each traced value in it) to an array, which would drop its derivative. Stack the "
             f"values into one traced array first: {full}(np.stack(values), ...)"
             + (f", or call {ours}(values, ...), which accepts lists." if ours else "."))
 

@@ -44,7 +44,7 @@ import numpy as np
 from .._tracer import Tracer, base_value, is_complex
 from ..numpy._reductions import logsumexp as _ad_logsumexp
 
-__all__ = ["TracedCall", "install", "dispatched_functions"]
+__all__ = ["TracedCall", "install", "hooked_functions"]
 
 _HOOKED = ("array_namespace", "xp_promote", "_logsumexp", "xpx")
 #: The SciPy functions these hooks make differentiable when called directly.
@@ -177,7 +177,7 @@ def install(module=None) -> bool:
     return True
 
 
-def dispatched_functions() -> tuple[str, ...]:
+def hooked_functions() -> tuple[str, ...]:
     """Names of the SciPy functions that take traced values directly (hooks in place)."""
     module = importlib.import_module("scipy.special._logsumexp")
     return _DISPATCHED if getattr(module, "_autodiff_hooks", False) else ()

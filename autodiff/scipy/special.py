@@ -30,7 +30,6 @@ import numpy as np
 from .._registry import ALTERNATIVES
 from .._tracer import base_value
 from ..numpy._reductions import logsumexp
-from . import _special_hooks
 from ._special_bessel import (
     i0,
     i0e,
@@ -90,6 +89,7 @@ from ._special_gamma import (
     stdtr,
 )
 from ._special_gamma_shape import gammainc_shape_derivative
+from ._special_hooks import install as _install_hooks
 
 __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
@@ -149,4 +149,4 @@ for _name in ("logsumexp", "softmax", "log_softmax", "polygamma"):
     ALTERNATIVES[f"scipy.special.{_name}"] = f"autodiff.scipy.special.{_name}"
 del _name
 
-_special_hooks.install()
+_install_hooks()

@@ -26,6 +26,11 @@ sparse ``__matmul__`` hook of :mod:`autodiff.scipy.sparse`:
 ``softmax`` and ``log_softmax`` run SciPy's own few lines on the tracer with the
 namespace's NumPy functions, which dispatch to autodiff.
 
+``ad.stage`` refuses ``logsumexp`` this way with a ``StagingError`` (SciPy's
+wrapper computes on the values, which staging would freeze); stage
+``autodiff.scipy.special.logsumexp`` instead.  ``softmax`` and ``log_softmax``
+stage.
+
 Calls without a tracer take SciPy's path unchanged (one ``isinstance`` per
 argument), so their results are bit-identical to SciPy's.  Nothing depends on
 the call stack or on bytecode.  If the module's layout ever differs from what is
@@ -41,6 +46,7 @@ import importlib
 
 import numpy as np
 
+from .._shapes import shape_of
 from .._tracer import Tracer, base_value, is_complex
 from ..numpy._reductions import logsumexp as _ad_logsumexp
 
@@ -82,9 +88,8 @@ class _FunctionalAt:
         self.x, self.idx = x, idx
 
     def set(self, y, copy=None, xp=None):
-        idx = base_value(self.idx)
-        if not (isinstance(idx, np.ndarray) and idx.dtype == bool
-                and idx.shape == np.shape(base_value(self.x))):
+        idx = self.idx
+        if not (getattr(idx, "dtype", None) == np.bool_ and shape_of(idx) == shape_of(self.x)):
             raise TypeError("autodiff: SciPy updated a traced array at an index that is not a "
                             "boolean mask of its shape; use autodiff.scipy.special instead")
         return np.where(idx, y, self.x)

@@ -139,6 +139,12 @@ CASES = {
     "logsumexp[asp]": (lambda x: asp.logsumexp(x, axis=1), (normal(3, 4),)),
     "exp[asp.softmax]": (lambda x: asp.softmax(x, axis=0), (normal(3, 4),)),
     "log[asp.log_softmax]": (lambda x: asp.log_softmax(x, axis=-1), (normal(3, 4),)),
+    # SciPy's own functions, through the hooks of autodiff.scipy._special_hooks
+    # (scipy.special.logsumexp is tested in scipy/test_special_hooks.py: its wrapper
+    # computes on values, which ad.stage refuses).
+    "exp[scipy.special.softmax]": (lambda x: scipy.special.softmax(x, axis=0), (normal(3, 4),)),
+    "log[scipy.special.log_softmax]": (lambda x: scipy.special.log_softmax(x, axis=1),
+                                       (normal(3, 4),)),
     # --- binary elementwise, with broadcasting ----------------------------------------
     "add": (lambda x, y: x + y, (normal(*COL), normal(*ROW))),
     "add[scalar]": (lambda x: 2.5 + x, (normal(3),)),

@@ -129,6 +129,17 @@ def test_plain_calls_are_bit_identical_to_scipy(rng):
             assert type(h) is type(r)
 
 
+def test_staging_refuses_scipys_logsumexp_and_stages_autodiffs():
+    # SciPy's wrapper handles shapes and infinities on the values, which staging would
+    # freeze into the generated code: a clear StagingError, never a frozen value.
+    x = np.array([0.3, -1.0, 2.0])
+    with pytest.raises(ad.StagingError, match="frozen"):
+        ad.stage(ad.grad(lambda x: sc.logsumexp(x)))(x)
+    staged = ad.stage(ad.grad(lambda x: ad.scipy.special.logsumexp(x)))
+    np.testing.assert_allclose(staged(x), sc.softmax(x), rtol=1e-14)
+    np.testing.assert_allclose(staged(2.0 * x), sc.softmax(2.0 * x), rtol=1e-14)
+
+
 class _without_hooks:
     """SciPy's original module globals, for the duration of a ``with`` block."""
 

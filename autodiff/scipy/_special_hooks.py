@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import types
 
 import numpy as np
 
@@ -95,21 +96,29 @@ class _FunctionalAt:
         return np.where(idx, y, self.x)
 
 
-class _ExtraNamespace:
-    """SciPy's ``array_api_extra`` with a functional ``at`` for traced arrays."""
+class _ExtraNamespace(types.ModuleType):
+    """SciPy's ``array_api_extra`` with a functional ``at`` for traced arrays.
 
-    __slots__ = ("_module",)
+    A module whose namespace is a copy of the original's (plain attribute look-ups,
+    no per-call ``__getattr__``), falling back to the original for anything added
+    later.
+    """
 
     def __init__(self, module) -> None:
+        super().__init__(module.__name__, module.__doc__)
+        self.__dict__.update(vars(module))
+        original_at = module.at
+
+        def at(x, idx=None, /):
+            if isinstance(x, Tracer):
+                return _FunctionalAt(x, idx)
+            return original_at(x) if idx is None else original_at(x, idx)
+
+        self.at = at
         self._module = module
 
     def __getattr__(self, name: str):
-        return getattr(self._module, name)
-
-    def at(self, x, idx=None, /):
-        if isinstance(x, Tracer):
-            return _FunctionalAt(x, idx)
-        return self._module.at(x) if idx is None else self._module.at(x, idx)
+        return getattr(self.__dict__["_module"], name)
 
 
 def _has_tracer(arrays) -> bool:

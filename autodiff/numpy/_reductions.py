@@ -301,7 +301,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         Axes reduced; all by default.
     b : array_like, optional
         Weights broadcastable against ``a``; may be negative.  A zero weight drops
-        its term (even where ``a`` is infinite), as in SciPy.
+        its term (even where ``a`` is infinite), as in SciPy; the derivative with
+        respect to a zero weight is the usual ``exp(a) / sum`` (0 where ``a`` is not
+        finite or that ratio overflows).
     keepdims : bool
         Keep the reduced axes with length 1.
     return_sign : bool
@@ -317,16 +319,28 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is None and not return_sign:
         return _reduce(logsumexp_, a, axis, keepdims)
     a = as_array(a)
+    values = np.asarray(base_value(a))
     if b is not None:
         b = as_array(b)
         if not isinstance(b, Tracer):
             b = np.asarray(b)
-        a = np.where(base_value(b) == 0, -np.inf, a)  # SciPy: b = 0 drops the term
-    axis = axis_tuple(axis, ndim_of(a))
+        zero = np.asarray(base_value(b)) == 0
+        values = np.where(zero, -np.inf, values)  # SciPy: b = 0 drops the term
+    axis = axis_tuple(axis, ndim_of(values))
     # The shift is a constant: the result does not depend on it, so its derivative is 0.
-    shift = np.max(base_value(a), axis=axis, keepdims=True)
+    shift = np.max(values, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)
-    terms = np.exp(a - shift) if b is None else b * np.exp(a - shift)
+    if b is None:
+        terms = np.exp(a - shift)
+    else:
+        # A zero weight keeps its derivative exp(a - shift) / sum with respect to b,
+        # except where a is not finite or exp(a - shift) overflows: there the term is
+        # dropped outright (derivative 0), so that its value is 0 and never NaN.
+        a_values = np.asarray(base_value(a))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, nan: not finite
+            finite = a_values - shift <= np.log(np.finfo(np.result_type(a_values, 1.0)).max)
+        dropped = zero & ~finite
+        terms = b * np.exp(np.where(dropped, -np.inf, a) - shift)
     total = np.sum(terms, axis=axis, keepdims=True)
     sign = np.sign(base_value(total))
     with np.errstate(divide="ignore"):  # a zero sum: log 0 = -inf

@@ -89,6 +89,25 @@ def test_zero_weight_drops_an_infinite_term():
     np.testing.assert_allclose(g, [sc.expit(-1.0), 0.0, sc.expit(1.0)], rtol=1e-14)
 
 
+def test_derivative_with_respect_to_a_zero_weight():
+    # d/db_i log(sum(b exp(a))) = exp(a_i) / sum(b exp(a)), also at b_i = 0.
+    a, b = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.0, 2.0])
+    expected = np.exp(a) / np.sum(b * np.exp(a))
+    np.testing.assert_allclose(ad.grad(lambda b: sc.logsumexp(a, b=b))(b), expected,
+                               rtol=1e-14)
+    ad.check_grads(lambda b: sc.logsumexp(a, b=b), (b,), order=2)
+    # Where that ratio overflows (or a is not finite) the term is dropped: no NaN.
+    total = np.exp(1.0) + 2.0 * np.exp(2.0)  # the kept terms of a = [1, big, 2]
+    for big in (1000.0, np.inf, np.nan):
+        a_big = np.array([1.0, big, 2.0])
+        np.testing.assert_allclose(ad.grad(lambda b: sc.logsumexp(a_big, b=b))(b),
+                                   [np.exp(1.0) / total, 0.0, np.exp(2.0) / total],
+                                   rtol=1e-14)
+        np.testing.assert_allclose(ad.grad(lambda a: sc.logsumexp(a, b=b))(a_big),
+                                   [np.exp(1.0) / total, 0.0, 2.0 * np.exp(2.0) / total],
+                                   rtol=1e-14)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_softmax_family_of_a_tracer(rng, name, axis):

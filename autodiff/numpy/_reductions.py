@@ -319,13 +319,13 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is None and not return_sign:
         return _reduce(logsumexp_, a, axis, keepdims)
     a = as_array(a)
-    values = np.asarray(base_value(a))
+    a_values = values = base_value(a)  # (a staged value under ad.stage: never converted)
     if b is not None:
         b = as_array(b)
         if not isinstance(b, Tracer):
             b = np.asarray(b)
-        zero = np.asarray(base_value(b)) == 0
-        values = np.where(zero, -np.inf, values)  # SciPy: b = 0 drops the term
+        zero = base_value(b) == 0
+        values = np.where(zero, -np.inf, a_values)  # SciPy: b = 0 drops the term
     axis = axis_tuple(axis, ndim_of(values))
     # The shift is a constant: the result does not depend on it, so its derivative is 0.
     shift = np.max(values, axis=axis, keepdims=True)
@@ -336,9 +336,10 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         # A zero weight keeps its derivative exp(a - shift) / sum with respect to b,
         # except where a is not finite or exp(a - shift) overflows: there the term is
         # dropped outright (derivative 0), so that its value is 0 and never NaN.
-        a_values = np.asarray(base_value(a))
+        dtype = getattr(a_values, "dtype", np.dtype(float))
+        limit = np.log(np.finfo(dtype if dtype.kind in "fc" else np.float64).max)
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, nan: not finite
-            finite = a_values - shift <= np.log(np.finfo(np.result_type(a_values, 1.0)).max)
+            finite = a_values - shift <= limit
         dropped = zero & ~finite
         terms = b * np.exp(np.where(dropped, -np.inf, a) - shift)
     total = np.sum(terms, axis=axis, keepdims=True)

@@ -33,10 +33,14 @@ stage.
 
 Calls without a tracer take SciPy's path unchanged (one ``isinstance`` per
 argument), so their results are bit-identical to SciPy's.  Nothing depends on
-the call stack or on bytecode.  If the module's layout ever differs from what is
-described here (another SciPy version), nothing is rebound and calling these
-functions on a tracer keeps raising the error that names
-``autodiff.scipy.special.<name>``.
+the call stack or on bytecode.
+
+The hooks are installed only for the SciPy releases whose ``_logsumexp.py`` was
+read and found to follow the flow above (:data:`VERIFIED_SCIPY`): a release that
+moved the core out of ``_logsumexp`` would otherwise compute on the stripped
+values and drop the derivative silently.  With any other release (or a module
+lacking one of the names) nothing is rebound, and calling these functions on a
+tracer keeps raising the error that names ``autodiff.scipy.special.<name>``.
 """
 
 from __future__ import annotations
@@ -51,9 +55,11 @@ from .._shapes import shape_of
 from .._tracer import Tracer, base_value, is_complex
 from ..numpy._reductions import logsumexp as _ad_logsumexp
 
-__all__ = ["TracedCall", "install", "hooked_functions"]
+__all__ = ["TracedCall", "install", "hooked_functions", "VERIFIED_SCIPY"]
 
 _HOOKED = ("array_namespace", "xp_promote", "_logsumexp", "xpx")
+#: SciPy (major, minor) releases whose ``scipy/special/_logsumexp.py`` was checked.
+VERIFIED_SCIPY = ((1, 17),)
 #: The SciPy functions these hooks make differentiable when called directly.
 _DISPATCHED = ("scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
 
@@ -146,6 +152,13 @@ def _logsumexp_of_traced(a, b, *, axis, return_sign, xp: TracedCall):
     return out, sign
 
 
+def _scipy_release() -> tuple[int, int]:
+    import scipy
+
+    major, minor = scipy.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
 def install(module=None) -> bool:
     """Rebind the hooked names of ``scipy.special._logsumexp`` (idempotent).
 
@@ -159,7 +172,7 @@ def install(module=None) -> bool:
             return False
     if getattr(module, "_autodiff_hooks", False):
         return True
-    if not all(hasattr(module, name) for name in _HOOKED):
+    if _scipy_release() not in VERIFIED_SCIPY or not all(hasattr(module, n) for n in _HOOKED):
         return False
     array_namespace, xp_promote = module.array_namespace, module.xp_promote
     scipy_logsumexp, xpx = module._logsumexp, module.xpx

@@ -18,9 +18,26 @@ def rng():
     return np.random.default_rng(11)
 
 
-def test_hooks_are_installed():
+def test_hooks_are_installed_for_a_verified_scipy():
+    # A new SciPy release fails here on purpose: read its scipy/special/_logsumexp.py,
+    # check the flow described in autodiff/scipy/_special_hooks.py, then add it to
+    # VERIFIED_SCIPY.
+    assert _special_hooks._scipy_release() in _special_hooks.VERIFIED_SCIPY
     assert _special_hooks.hooked_functions() == (
         "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
+
+
+def test_an_unverified_layout_or_release_is_left_alone(monkeypatch):
+    import types
+
+    stand_in = types.ModuleType("stand_in")
+    stand_in.array_namespace = stand_in.xp_promote = stand_in._logsumexp = len
+    assert not _special_hooks.install(stand_in)  # no xpx: not the layout the hooks know
+    assert stand_in.array_namespace is len and not hasattr(stand_in, "_autodiff_hooks")
+    stand_in.xpx = types.ModuleType("xpx")
+    monkeypatch.setattr(_special_hooks, "_scipy_release", lambda: (9, 99))
+    assert not _special_hooks.install(stand_in)  # all the names, but an unread release
+    assert stand_in.array_namespace is len and not hasattr(stand_in, "_autodiff_hooks")
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1), -1])

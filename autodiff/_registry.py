@@ -198,12 +198,75 @@ def _refuse(what: str, hint: str = ""):
 
 
 def _array(self, dtype=None, copy=None):
-    _refuse("Converting to a NumPy array (np.asarray, np.array, or an ndarray method such as "
-            "X.dot(w) called with the traced value as its argument)",
+    sequence = _sequence_hint(self)
+    if sequence:
+        raise TypeError(sequence)
+    _refuse("Converting to a NumPy array (np.asarray, np.array, a NumPy scalar type such as "
+            "np.float64(x), or an ndarray method such as X.dot(w) called with the traced "
+            "value as its argument)",
             _caller_hint() + " For products with a constant array write X @ w or np.dot(X, w).")
 
 
 _LIBRARIES = ("numpy", "scipy", "sklearn", "skimage")
+#: autodiff modules whose frames sit between a library's own (SciPy hooks): see through them.
+_TRANSPARENT = ("autodiff.scipy._special_hooks",)
+
+
+def _in_library(frame) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return name.split(".")[0] in _LIBRARIES or name in _TRANSPARENT
+
+
+def _holds(value, tracer, depth: int = 4) -> bool:
+    """Whether a (nested) list or tuple holds ``tracer`` itself."""
+    if depth == 0 or not isinstance(value, (list, tuple)) or len(value) > 100_000:
+        return False
+    return any(v is tracer or _holds(v, tracer, depth - 1) for v in value)
+
+
+def _sequence_hint(tracer) -> str:
+    """The error for a NumPy/SciPy function given a list or tuple holding traced values.
+
+    NumPy dispatches ``__array_function__`` on the argument itself: a list has no
+    such method, so ``np.mean([x0, x1])`` runs NumPy's own code, which converts the
+    list (and with it each traced value) to an array.  Nothing that autodiff controls
+    is called before that conversion, so such a call cannot be differentiated; the
+    error names the fix.  Frames are read for the wording only.
+    """
+    frame, outermost = sys._getframe(2), None
+    while frame is not None and _in_library(frame):
+        if frame.f_globals.get("__name__", "") not in _TRANSPARENT:
+            outermost = frame
+        frame = frame.f_back
+    if outermost is None:
+        return ""
+    # Only the named parameters of the function the user called (never *args tuples,
+    # which libraries build themselves).
+    code, values = outermost.f_code, outermost.f_locals
+    if not any(_holds(values.get(p), tracer) for p in code.co_varnames[:code.co_argcount]):
+        return ""
+    module, _, name = _frame_function(outermost).rpartition(".")
+    if module.startswith("numpy.") and getattr(np, name, None) is not None:
+        module = "numpy"  # numpy.lib.average is np.average
+    full = f"{module}.{name}"
+    ours = _taking_sequences(full)
+    return (f"{full} was given a list or tuple that holds traced values. NumPy dispatches on "
+            "the argument itself, and a list cannot dispatch, so NumPy converts the list (and "
+            "each traced value in it) to an array, which would drop its derivative. Stack the "
+            f"values into one traced array first: {full}(np.stack(values), ...)"
+            + (f", or call {ours}(values, ...), which accepts lists." if ours else "."))
+
+
+def _taking_sequences(full: str) -> str | None:
+    """Dotted name of autodiff's version of ``full`` if it stacks lists of tracers itself."""
+    module, _, name = full.rpartition(".")
+    if module == "numpy":
+        ours, impl = f"autodiff.numpy.{name}", HANDLED_FUNCTIONS.get(getattr(np, name, None))
+    else:
+        ours = ALTERNATIVES.get(full, "")
+        where, _, attribute = ours.rpartition(".")
+        impl = getattr(sys.modules.get(where), attribute, None)
+    return ours if getattr(impl, "takes_sequences", False) else None
 
 
 def _frame_function(frame) -> str:
@@ -218,8 +281,9 @@ def _frame_function(frame) -> str:
 def _caller_hint() -> str:
     """Name the library function that converted a tracer (wording only, never behaviour)."""
     frame, caller, full = sys._getframe(2), None, ""  # 0: here, 1: _array, 2: who converted
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in _LIBRARIES:
-        if full not in ALTERNATIVES:  # stop at the innermost function that has an alternative
+    while frame is not None and _in_library(frame):
+        # Stop at the innermost function that has an alternative.
+        if full not in ALTERNATIVES and frame.f_globals.get("__name__", "") not in _TRANSPARENT:
             caller, full = frame, _frame_function(frame)
         frame = frame.f_back
     if caller is None:

@@ -46,11 +46,14 @@ def covered_functions() -> dict[str, dict[str, list[str]]]:
     for function, method in _registry.UFUNC_METHODS:
         module, _, name = function_name(function).rpartition(".")
         table[module]["differentiable"].append(f"{name}.{method}")
+    from .scipy._special_hooks import hooked_functions
+
+    hooked = hooked_functions()  # SciPy Python functions hooked to take tracers
     for scipy_name in _registry.ALTERNATIVES:  # SciPy Python functions: call autodiff's
         module, _, name = scipy_name.rpartition(".")
         if module == "scipy.stats":  # keyed by method: list the distributions instead
             continue
-        table[module]["differentiable"].append(f"{name}*")
+        table[module]["differentiable"].append(name if scipy_name in hooked else f"{name}*")
     stats = sys.modules.get("autodiff.scipy.stats")
     if stats is not None:
         methods = sorted(k.rpartition(".")[2] for k in _registry.ALTERNATIVES

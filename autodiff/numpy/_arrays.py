@@ -12,7 +12,7 @@ import numpy as np
 from .._registry import implements
 from .._shapes import ndim_of, normalize_axis, shape_of
 from .._tracer import Tracer, base_value
-from ._reductions import prod, sum
+from ._reductions import as_array, prod, sum, takes_sequences
 from ._shape import (
     array_split,
     atleast_1d,
@@ -156,6 +156,8 @@ def cumprod(a, axis=None, dtype=None, out=None):
 
 @implements(np.average)
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    a = as_array(a)
+    weights = None if weights is None else as_array(weights)
     if weights is None:
         total = np.mean(a, axis=axis, keepdims=keepdims)
         count = math.prod(shape_of(a)) / builtins.max(1, math.prod(shape_of(total)))
@@ -169,6 +171,9 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     scale = sum(weights, axis=axis, keepdims=keepdims)
     total = sum(a * weights, axis=axis, keepdims=keepdims) / scale
     return (total, scale) if returned else total
+
+
+takes_sequences(average)
 
 
 class _IndexTrick:

@@ -9,7 +9,7 @@ primitive          packed value         rows
 =================  ===================  =========================================
 ``linalg.svd``     ``(..., m+1+n, K)``  ``U`` (m), ``s`` (1), ``V = Vh^T`` (n)
 ``linalg.eigh``    ``(..., 1+n, n)``    ``w`` (1), ``V`` (n)
-``linalg.eig``     ``(..., 1+n, n)``    ``w`` (1), ``V`` (n)  (real spectra only)
+``linalg.eig``     ``(..., 1+n, n)``    ``w`` (1), ``V`` (n)  (complex for a complex spectrum)
 ``linalg.qr``      ``(..., m+n, n)``    ``Q`` (m), ``R`` (n)   (m >= n)
 =================  ===================  =========================================
 
@@ -35,6 +35,18 @@ Second derivatives of the values at a tie need the vectors' derivative and raise
 An error is preferred to a convention here because no finite value makes smooth
 compositions (``U S V^T``, ``V f(w) V^T``) correct at an exact tie.  Nothing here
 produces NaN from a finite input.
+
+General eigenvectors (``eig``)
+------------------------------
+With ``A = V diag(w) V^{-1}`` and ``P = V^{-1} dA V``: ``dw = diag(P)`` and
+``dV = V (F * P) + V diag(c)``, ``F_ij = 1/(w_j - w_i)``.  The free ``c`` (each
+column's scale and, for complex vectors, phase) is fixed by NumPy's (LAPACK's)
+normalization: unit 2-norm, ``Re(v_j^H dv_j) = 0``, and, for complex vectors, the
+entry ``k`` of largest modulus kept real, ``Im(dv_kj / v_kj) = 0``.  The VJP is the
+transpose of this map under the pairing ``Re(sum(g * dv))``.  Real matrices with a
+real spectrum keep real vectors (only the norm condition applies).  Defective
+matrices (a singular ``V``) raise ``LinAlgError``; repeated eigenvalues follow the
+rules above.
 """
 
 from __future__ import annotations
@@ -43,7 +55,7 @@ import numpy as np
 
 from .._registry import declare
 from .._shapes import shape_of
-from .._tracer import base_value
+from .._tracer import base_value, is_complex
 from ._linalg_basic import lower_adjoint, lower_symmetric, mT
 
 __all__ = ["svd_p", "svdvals_p", "eigh_p", "eigvalsh_p", "eig_p", "qr_p", "complement_p",
@@ -91,6 +103,10 @@ def _off_diagonal(mask):
 _ZERO_RTOL = 1e-8
 
 
+#: The value-only function to suggest where a decomposition's vectors are undefined.
+_VALUES_ONLY = {"svd": "svd(a, compute_uv=False)", "eig": "eigvals"}
+
+
 def _refuse_if_moves(x, undefined, reference, name: str, vectors: str, hint: str) -> None:
     """Raise where a tangent/cotangent ``x`` has weight on an undefined coefficient.
 
@@ -105,7 +121,7 @@ def _refuse_if_moves(x, undefined, reference, name: str, vectors: str, hint: str
             f"repeated {hint} (or zero singular values of a non-square matrix), so any "
             f"rotation of the corresponding {vectors} is an equally valid output, and the "
             f"derivative asked for depends on it. For functions of the values alone use "
-            f"{'eigvalsh' if 'eigen' in vectors else 'svd(a, compute_uv=False)'} (or norm); "
+            f"{_VALUES_ONLY.get(name, 'eigvalsh')} (or norm); "
             "otherwise avoid exactly repeated values (perturb the input).")
 
 
@@ -275,17 +291,12 @@ eigvalsh_p = declare(np.linalg.eigvalsh, "linalg.eigvalsh",
                      vjps=[_eigvalsh_vjp], jvps=[_eigvalsh_jvp])
 
 
-# --- general eigendecomposition with a real spectrum: A V = V diag(w) -------------------
+# --- general eigendecomposition: A V = V diag(w), packed (..., 1+n, n) -------------------
 def _eig_impl(a):
     w, v = np.linalg.eig(a)
     if np.iscomplexobj(w) and not np.iscomplexobj(a) and not np.any(w.imag) \
             and not np.any(v.imag):
         w, v = w.real, v.real  # NumPy >= 2.5 returns a complex type for a real spectrum
-    if np.iscomplexobj(w):
-        raise NotImplementedError(
-            "numpy.linalg.eig/eigvals of a matrix with complex eigenvalues: autodiff "
-            "differentiates real spectra only (complex outputs are not supported by the "
-            "derivative rules yet); for symmetric matrices use numpy.linalg.eigh")
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
@@ -300,13 +311,34 @@ def _eigenvector_inverse(v):
     return np.linalg.inv(v)
 
 
+def _largest_entries(v):
+    """Boolean ``(..., n, n)``: the entry of largest modulus of each column of ``v``.
+
+    LAPACK scales each complex eigenvector to unit 2-norm with this entry real; the
+    rules below keep its phase fixed (the gauge).
+    """
+    modulus = np.abs(np.asarray(base_value(v)))
+    k = np.argmax(modulus, axis=-2)[..., None, :]
+    return np.arange(modulus.shape[-2])[:, None] == k
+
+
 def _eig_jvp(t, ans, a):
     w, v = ans[..., 0, :], ans[..., 1:, :]
     p = np.matmul(np.matmul(_eigenvector_inverse(v), t), v)
     _refuse_if_moves(p, _tied(w), t, **_EIG_WORDS)
     dv = np.matmul(v, _inverse_gaps(w) * p)
-    # LAPACK normalizes each eigenvector to unit length: keep d|v_j| = 0.
-    dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
+    if is_complex(ans):
+        # dv_j += c_j v_j with c_j fixing the gauge: Re(v_j^H dv_j) = 0 keeps |v_j| = 1
+        # and Im(dv_kj / v_kj) = 0 keeps the phase of the largest entry k.
+        largest = _largest_entries(v)
+        v_k = np.sum(np.where(largest, v, 0.0), axis=-2, keepdims=True)
+        dv_k = np.sum(np.where(largest, dv, 0.0), axis=-2, keepdims=True)
+        c = -np.real(np.sum(np.conj(v) * dv, axis=-2, keepdims=True)) \
+            - 1j * np.imag(dv_k / v_k)
+        dv = dv + v * c
+    else:
+        # LAPACK normalizes each eigenvector to unit length: keep d|v_j| = 0.
+        dv = dv - v * np.sum(v * dv, axis=-2, keepdims=True)
     return np.concatenate([np.expand_dims(_diag(p), -2), dv], axis=-2)
 
 
@@ -314,10 +346,21 @@ def _eig_vjp(ans, a):
     w, v = ans[..., 0, :], ans[..., 1:, :]
     f, tied = _inverse_gaps(w), _tied(w)
     v_inv = _eigenvector_inverse(v)
+    complex_spectrum = is_complex(ans)
+    if complex_spectrum:
+        largest = _largest_entries(v)
+        v_k = np.sum(np.where(largest, v, 0.0), axis=-2, keepdims=True)
 
     def vjp(g):
-        b = np.matmul(mT(v), g[..., 1:, :])
-        normalized = b - np.matmul(mT(v), v) * np.expand_dims(_diag(b), -2)
+        gv = g[..., 1:, :]
+        if complex_spectrum:
+            # The transpose of the gauge term of _eig_jvp (pairing Re(sum(g * dv))).
+            s = np.sum(gv * v, axis=-2, keepdims=True)
+            gv = gv - np.conj(v) * np.real(s) + np.where(largest, -1j * np.imag(s) / v_k, 0.0)
+            normalized = np.matmul(mT(v), gv)
+        else:
+            b = np.matmul(mT(v), gv)
+            normalized = b - np.matmul(mT(v), v) * np.expand_dims(_diag(b), -2)
         _refuse_if_moves(normalized, tied, g, **_EIG_WORDS)
         inner = _diag_embed(g[..., 0, :]) + f * normalized
         return np.matmul(np.matmul(mT(v_inv), inner), mT(v))

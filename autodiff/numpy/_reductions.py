@@ -192,6 +192,13 @@ def as_array(a):
     return a
 
 
+def takes_sequences(*functions) -> None:
+    """Mark functions that stack a list or tuple of traced values themselves
+    (with :func:`as_array`): the error for ``np.f(list_of_tracers)`` suggests them."""
+    for f in functions:
+        f.takes_sequences = True
+
+
 def _reduce(prim, a, axis, keepdims, dtype=None):
     a = as_array(a)
     out = prim(a, axis=axis_tuple(axis, ndim_of(a)), keepdims=bool(keepdims))
@@ -284,10 +291,66 @@ def cumsum(a, axis=None, dtype=None, out=None):
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    """``log(sum(b * exp(a)))`` along ``axis``, computed stably (SciPy's signature)."""
-    if return_sign:
-        raise NotImplementedError("logsumexp(return_sign=True) is not differentiable here")
+    """``log(sum(b * exp(a)))`` along ``axis``, computed stably (SciPy's signature).
+
+    Parameters
+    ----------
+    a : array_like
+        Exponents.
+    axis : int or tuple of int, optional
+        Axes reduced; all by default.
+    b : array_like, optional
+        Weights broadcastable against ``a``; may be negative.  A zero weight drops
+        its term (even where ``a`` is infinite), as in SciPy; the derivative with
+        respect to a zero weight is the usual ``exp(a) / sum`` (0 where ``a`` is not
+        finite or that ratio overflows).
+    keepdims : bool
+        Keep the reduced axes with length 1.
+    return_sign : bool
+        Also return the sign of the sum; the value is then ``log|sum|``.  Without
+        it a negative sum gives NaN, as in SciPy.
+
+    Returns
+    -------
+    out : array or scalar
+        The log-sum-exp; with ``return_sign`` the pair ``(out, sign)``, where the sign
+        is a constant (its derivative is zero almost everywhere).
+    """
+    if b is None and not return_sign:
+        return _reduce(logsumexp_, a, axis, keepdims)
+    a = as_array(a)
+    a_values = values = base_value(a)  # (a staged value under ad.stage: never converted)
     if b is not None:
-        with np.errstate(divide="ignore"):  # b = 0 drops a term: log 0 = -inf
-            a = a + np.log(b)
-    return _reduce(logsumexp_, a, axis, keepdims)
+        b = as_array(b)
+        if not isinstance(b, Tracer):
+            b = np.asarray(b)
+        zero = base_value(b) == 0
+        values = np.where(zero, -np.inf, a_values)  # SciPy: b = 0 drops the term
+    axis = axis_tuple(axis, ndim_of(values))
+    # The shift is a constant: the result does not depend on it, so its derivative is 0.
+    shift = np.max(values, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    if b is None:
+        terms = np.exp(a - shift)
+    else:
+        # A zero weight keeps its derivative exp(a - shift) / sum with respect to b,
+        # except where a is not finite or exp(a - shift) overflows: there the term is
+        # dropped outright (derivative 0), so that its value is 0 and never NaN.
+        dtype = getattr(a_values, "dtype", np.dtype(float))
+        limit = np.log(np.finfo(dtype if dtype.kind in "fc" else np.float64).max)
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, nan: not finite
+            finite = a_values - shift <= limit
+        dropped = zero & ~finite
+        terms = b * np.exp(np.where(dropped, -np.inf, a) - shift)
+    total = np.sum(terms, axis=axis, keepdims=True)
+    sign = np.sign(base_value(total))
+    with np.errstate(divide="ignore"):  # a zero sum: log 0 = -inf
+        out = np.log(np.abs(total)) + shift
+    if not return_sign:
+        out = np.where(sign < 0, np.nan, out)
+    if not keepdims:
+        out, sign = np.squeeze(out, axis=axis), np.squeeze(sign, axis=axis)
+    return (out, sign) if return_sign else out
+
+
+takes_sequences(sum, prod, max, min, mean, var, std, logsumexp)

@@ -17,7 +17,7 @@ from .._registry import implements
 from .._shapes import axis_tuple, ndim_of, shape_of
 from .._tracer import base_value
 from ._indexing import take_along_axis
-from ._reductions import max, min, prod, sum
+from ._reductions import as_array, max, min, prod, sum, takes_sequences
 from ._shape import moveaxis, ravel, reshape
 
 
@@ -46,6 +46,7 @@ _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
 def _quantile(a, q, axis, keepdims, method, name):
+    a = as_array(a)
     if method not in _METHODS:
         raise NotImplementedError(f"{name}(method={method!r}) is not supported on traced "
                                   f"arrays; supported: {', '.join(_METHODS)}")
@@ -99,6 +100,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 @implements(np.ptp)
 def ptp(a, axis=None, out=None, keepdims=False):
+    a = as_array(a)
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
@@ -109,12 +111,14 @@ def _nan_mask(a):
 
 @implements(np.nansum)
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = as_array(a)
     return sum(np.where(_nan_mask(a), 0.0, a), axis=axis, dtype=dtype, out=out,
                keepdims=keepdims)
 
 
 @implements(np.nanprod)
 def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = as_array(a)
     return prod(np.where(_nan_mask(a), 1.0, a), axis=axis, dtype=dtype, out=out,
                 keepdims=keepdims)
 
@@ -125,12 +129,14 @@ def _count(a, axis, keepdims):
 
 @implements(np.nanmean)
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+    a = as_array(a)
     return nansum(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims) / _count(
         a, axis, keepdims)
 
 
 @implements(np.nanvar)
 def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    a = as_array(a)
     centered = np.where(_nan_mask(a), 0.0, a - nanmean(a, axis=axis, keepdims=True))
     return sum(centered * centered, axis=axis, keepdims=keepdims) / (
         _count(a, axis, keepdims) - ddof)
@@ -138,6 +144,7 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs)
 
 @implements(np.nanstd)
 def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
+    a = as_array(a)
     v = nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims)
     spread = base_value(v) > 0
     return np.where(spread, np.sqrt(np.where(spread, v, 1.0)), 0.0)
@@ -145,16 +152,19 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs)
 
 @implements(np.nanmax)
 def nanmax(a, axis=None, out=None, keepdims=False, **kwargs):
+    a = as_array(a)
     return max(np.where(_nan_mask(a), -np.inf, a), axis=axis, out=out, keepdims=keepdims)
 
 
 @implements(np.nanmin)
 def nanmin(a, axis=None, out=None, keepdims=False, **kwargs):
+    a = as_array(a)
     return min(np.where(_nan_mask(a), np.inf, a), axis=axis, out=out, keepdims=keepdims)
 
 
 @implements(np.nancumsum)
 def nancumsum(a, axis=None, dtype=None, out=None):
+    a = as_array(a)
     return np.cumsum(np.where(_nan_mask(a), 0.0, a), axis=axis, dtype=dtype)
 
 
@@ -171,6 +181,7 @@ def _without_nans(a, axis):
 
 @implements(np.nanmedian)
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    a = as_array(a)
     b, ax = _without_nans(a, axis)
     return median(b, axis=ax, keepdims=keepdims and axis is not None)
 
@@ -178,6 +189,7 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 @implements(np.nanquantile)
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, **kwargs):
+    a = as_array(a)
     b, ax = _without_nans(a, axis)
     return _quantile(b, q, ax, keepdims and axis is not None, method, "nanquantile")
 
@@ -185,6 +197,10 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 @implements(np.nanpercentile)
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, **kwargs):
+    a = as_array(a)
     return nanquantile(a, np.asarray(base_value(q)) / 100.0, axis=axis, method=method,
                        keepdims=keepdims)
 
+
+takes_sequences(quantile, percentile, median, ptp, nansum, nanprod, nanmean, nanvar, nanstd,
+                nanmax, nanmin, nanmedian, nanquantile, nanpercentile)

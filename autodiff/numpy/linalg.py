@@ -6,8 +6,8 @@ differentiable in forward and reverse mode to any order:
 * ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``pinv``, ``lstsq``,
   ``matrix_power``, ``multi_dot`` (:mod:`._linalg_basic`);
 * ``svd`` (``full_matrices``, ``compute_uv``), ``eigh``, ``eigvalsh``, ``eig`` and
-  ``eigvals`` (real spectra), ``qr`` (modes ``reduced``, ``complete``, ``r``)
-  (:mod:`._linalg_decompositions`, whose docstring gives the behaviour at
+  ``eigvals`` (real or complex matrices and spectra), ``qr`` (modes ``reduced``,
+  ``complete``, ``r``) (:mod:`._linalg_decompositions`, whose docstring gives the behaviour at
   repeated singular values and eigenvalues: an error when the derivative asked
   for needs the undefined rotation of the vectors);
 * ``norm``, ``vector_norm``, ``matrix_norm`` (every ``ord``, ``axis``,
@@ -16,8 +16,7 @@ differentiable in forward and reverse mode to any order:
   ``tensordot``, ``matmul``, ``matrix_transpose``, ``vecdot``, ``cross``, and
   ``matrix_rank`` (a constant).
 
-Not differentiable yet: ``tensorsolve``, ``tensorinv``; ``eig``/``eigvals`` with
-complex spectra; ``qr(mode='raw')``.
+Not differentiable yet: ``tensorsolve``, ``tensorinv``; ``qr(mode='raw')``.
 
 Conventions at non-differentiable points
 ----------------------------------------
@@ -32,9 +31,14 @@ Conventions at non-differentiable points
   orthogonal (``dU_perp = -U dU^T U_perp``, no rotation within the complement).
   Their derivative is exact for quantities that do not depend on the basis chosen
   for the complement (for example ``U_perp @ U_perp.T``).
-* ``eig``/``eigvals`` of a matrix with complex eigenvalues raise
-  ``NotImplementedError`` (complex outputs are not supported yet); with a real
-  spectrum they follow LAPACK's order, and eigenvectors have unit length.
+* ``eig``/``eigvals`` follow LAPACK's order and return complex eigenvalues and
+  eigenvectors where the spectrum is complex (real ones for a real matrix with a
+  real spectrum, as NumPy does), differentiable in the convention of
+  :mod:`autodiff.numpy._complex`.  Eigenvectors have unit 2-norm and their entry of
+  largest modulus is real (LAPACK's phase); the derivative keeps both (the gauge),
+  so it matches finite differences of NumPy's vectors wherever that entry does not
+  change.  Quantities that do not depend on the phase (``abs(v)``, the projectors
+  ``v_j conj(v_j)^T``, functions of the eigenvalues) are exact in any convention.
 """
 
 from __future__ import annotations
@@ -294,8 +298,13 @@ class EigResult(NamedTuple):
 
 @implements(np.linalg.eig)
 def eig(a):
-    """Eigenvalues and unit eigenvectors of a real matrix with a real spectrum."""
-    _real_only(a, 'eig')
+    """Eigenvalues and unit eigenvectors of real or complex matrices (LAPACK's order).
+
+    Complex eigenvalues and eigenvectors are differentiable in the convention of
+    :mod:`autodiff.numpy._complex`.  Eigenvectors have unit 2-norm and, as LAPACK
+    returns them, their entry of largest modulus is real; the derivative keeps that
+    phase fixed (see :mod:`._linalg_decompositions`).
+    """
     _matrices(a, "eig")
     if not _traced(a):
         return np.linalg.eig(a)
@@ -305,8 +314,7 @@ def eig(a):
 
 @implements(np.linalg.eigvals)
 def eigvals(a):
-    """Eigenvalues of a real matrix with a real spectrum (LAPACK's order)."""
-    _real_only(a, 'eigvals')
+    """Eigenvalues of real or complex matrices (LAPACK's order), complex where needed."""
     _matrices(a, "eigvals")
     if not _traced(a):
         return np.linalg.eigvals(a)

@@ -2,10 +2,15 @@
 
 The SciPy ufuncs listed here (``gamma``, ``iv``, ``erfinv``, ``xlogy``, ...) are also
 differentiable when called as ``scipy.special.f(x)`` on traced values: ufuncs
-dispatch to autodiff through ``__array_ufunc__``.  SciPy's Python functions
-(``logsumexp``, ``softmax``, ``log_softmax``, ``multigammaln``) convert their
-input with ``np.asanyarray`` before anything could dispatch, so calling them on a
-traced value raises an error that names the function here to use instead.
+dispatch to autodiff through ``__array_ufunc__``.  SciPy's own ``logsumexp``
+(with ``axis``, ``b``, ``keepdims``, ``return_sign``), ``softmax`` and
+``log_softmax`` are differentiable on traced values too, however they were
+imported: :mod:`._special_hooks` rebinds the names those functions look up in
+their module at call time (``array_namespace`` first), behind a type check, so a
+traced call is computed by :func:`logsumexp` here and plain calls keep SciPy's
+path.  SciPy's other Python functions (``multigammaln``, ``polygamma``) convert
+their input with ``np.asanyarray`` before anything could dispatch, so calling them
+on a traced value raises an error that names the function here to use instead.
 
 Orders (``v`` of ``iv``, ``n`` of ``polygamma``) are constants: a traced order is a
 clear ``NotImplementedError``.  The shape parameters of ``gammainc``, ``gammaincc``,
@@ -84,6 +89,7 @@ from ._special_gamma import (
     stdtr,
 )
 from ._special_gamma_shape import gammainc_shape_derivative
+from ._special_hooks import install as _install_hooks
 
 __all__ = [
     "gamma", "gammaln", "digamma", "psi", "polygamma", "beta", "betaln", "multigammaln",
@@ -142,3 +148,5 @@ def sinc(x):
 for _name in ("logsumexp", "softmax", "log_softmax", "polygamma"):
     ALTERNATIVES[f"scipy.special.{_name}"] = f"autodiff.scipy.special.{_name}"
 del _name
+
+_install_hooks()

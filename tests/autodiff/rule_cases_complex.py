@@ -20,6 +20,13 @@ def cnormal(*shape):
     return _rng.standard_normal(shape) + 1j * _rng.standard_normal(shape)
 
 
+def eig_phaseless(a):
+    """Phase-invariant summary of eig: w, |v|^2 and the projectors v_j conj(v_j)^T."""
+    w, v = np.linalg.eig(a)
+    projectors = v[..., :, None, :] * np.conj(v)[..., None, :, :]
+    return np.concatenate([np.ravel(w), np.ravel(np.abs(v) ** 2), np.ravel(projectors)])
+
+
 def well_conditioned(n):
     return 3.0 * np.eye(n) + 0.4 * cnormal(n, n)
 
@@ -90,6 +97,12 @@ CASES = {
     "linalg.slogdet[complex]": (lambda a: np.linalg.slogdet(a)[1], (well_conditioned(3),)),
     "linalg.det[slogdet sign, complex]": (lambda a: np.linalg.slogdet(a)[0],
                                           (well_conditioned(3),)),
+    "linalg.eig[complex input]": (eig_phaseless, (well_conditioned(3),)),
+    "linalg.eig[complex input, eigvals, stacked]": (
+        np.linalg.eigvals, (np.stack([well_conditioned(3), well_conditioned(3)]),)),
+    "linalg.eig[complex input, real losses]": (
+        lambda a: np.stack([np.sum(np.abs(np.linalg.eigvals(a)) ** 2),
+                            np.imag(np.linalg.eigvals(a)).max()]), (well_conditioned(4),)),
     # --- shape and indexing ------------------------------------------------------------
     "getitem[complex]": (lambda z: z[np.array([0, 2, 0]), 1:], (cnormal(3, 4),)),
     "reshape[complex]": (lambda z: z.reshape(4, 3), (cnormal(3, 4),)),

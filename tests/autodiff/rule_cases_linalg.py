@@ -38,6 +38,25 @@ def real_spectrum(n):
     return q @ np.diag(np.arange(1.0, n + 1.0)) @ np.linalg.inv(q)
 
 
+def complex_spectrum(n):
+    """A real nonsymmetric matrix with distinct complex eigenvalues (conjugate pairs
+    1 +- 2i, 3 +- 0.5i, ... and a real 2.5 when ``n`` is odd)."""
+    blocks = np.zeros((n, n))
+    for i, (re, im) in zip(range(0, n - 1, 2), [(1.0, 2.0), (3.0, 0.5), (-1.0, 1.0)]):
+        blocks[i:i + 2, i:i + 2] = [[re, im], [-im, re]]
+    if n % 2:
+        blocks[-1, -1] = 2.5
+    q = well_conditioned(n, n)
+    return q @ blocks @ np.linalg.inv(q)
+
+
+def eig_phaseless(a):
+    """Phase-invariant summary of eig: w, |v|^2 and the projectors v_j conj(v_j)^T."""
+    w, v = np.linalg.eig(a)
+    projectors = v[..., :, None, :] * np.conj(v)[..., None, :, :]  # (..., i, k, j)
+    return np.concatenate([np.ravel(w), np.ravel(np.abs(v) ** 2), np.ravel(projectors)])
+
+
 def svd_signless(a, full_matrices=False):
     """Sign-invariant summary of an SVD: s, u_i v_i^T and squared entries."""
     u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
@@ -124,6 +143,14 @@ CASES = {
     "linalg.eig[eigvals]": (np.linalg.eigvals, (real_spectrum(4),)),
     "linalg.eig[stacked]": (lambda a: np.linalg.eig(a)[1] ** 2,
                             (np.stack([real_spectrum(3), real_spectrum(3)]),)),
+    "linalg.eig[complex spectrum]": (eig_phaseless, (complex_spectrum(4),)),
+    "linalg.eig[complex spectrum, odd size, stacked]": (
+        eig_phaseless, (np.stack([complex_spectrum(3), complex_spectrum(3)]),)),
+    "linalg.eig[complex spectrum, eigvals]": (np.linalg.eigvals, (complex_spectrum(4),)),
+    "linalg.eig[complex spectrum, real losses]": (
+        lambda a: np.stack([np.sum(np.abs(np.linalg.eigvals(a)) ** 2),
+                            np.real(np.linalg.eigvals(a)).sum(),
+                            np.imag(np.linalg.eigvals(a)).max()]), (complex_spectrum(5),)),
     "linalg.qr": (qr_signless, (normal(4, 3),)),
     "linalg.qr[square, stacked]": (qr_signless, (normal(2, 3, 3),)),
     "linalg.qr[wide]": (qr_signless, (normal(2, 4),)),

@@ -357,11 +357,86 @@ def test_pinv_of_a_rank_deficient_matrix_follows_the_fixed_rank_derivative():
     np.testing.assert_allclose(tangent, (f(1e-6) - f(-1e-6)) / 2e-6, atol=1e-6)
 
 
-def test_eig_refuses_complex_spectra_and_defective_matrices():
+def test_eig_of_a_rotation_matches_the_closed_form():
+    # eig([[p, q], [r, s]]) = (p + s +- sqrt((p - s)^2 + 4 q r)) / 2; at p = s = 0,
+    # q = -1, r = 1: +-i, and d Im(w+) = (dr - dq) / 2, d Re(w) = (dp + ds) / 2.
     rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
-    with pytest.raises(NotImplementedError, match="complex eigenvalues"):
-        ad.grad(lambda a: np.sum(np.linalg.eigvals(a)))(rotation)
     assert np.iscomplexobj(anp.linalg.eigvals(rotation))  # untraced: NumPy's own result
+    g = ad.grad(lambda a: np.imag(np.linalg.eigvals(a)).max())(rotation)
+    np.testing.assert_allclose(g, [[0.0, -0.5], [0.5, 0.0]], atol=1e-14)
+    g = ad.grad(lambda a: np.real(np.linalg.eigvals(a)).sum())(rotation)
+    np.testing.assert_allclose(g, np.eye(2), atol=1e-14)
+    _, tangent = ad.jvp(np.linalg.eigvals, (rotation,), (np.array([[0.0, 0.0], [1.0, 0.0]]),))
+    np.testing.assert_allclose(np.imag(tangent), [0.5, -0.5], atol=1e-14)
+
+
+def _complex_spectrum(complex_input):
+    """A 4 x 4 matrix with complex eigenvalues: near-antisymmetric (real), or complex."""
+    b = normal(4, 4)
+    if complex_input:
+        return b + 1j * normal(4, 4)
+    return b - b.T + 0.3 * normal(4, 4)
+
+
+@pytest.mark.parametrize("complex_input", [False, True])
+def test_eig_with_complex_eigenvalues_against_finite_differences(complex_input):
+    a = _complex_spectrum(complex_input)
+    assert np.iscomplexobj(np.linalg.eigvals(a))
+    for loss in (lambda a: np.sum(np.abs(np.linalg.eigvals(a)) ** 2),
+                 lambda a: np.real(np.linalg.eigvals(a)).sum(),
+                 lambda a: np.imag(np.linalg.eigvals(a)).max(),
+                 lambda a: np.sum(np.abs(np.linalg.eig(a)[1]) ** 3),  # |v|: phase-free
+                 lambda a: np.abs(np.linalg.eig(a)[1][:, 0] @ np.conj(np.linalg.eig(a)[1][:, 1]))):
+        ad.check_grads(loss, (a,), order=2)
+    # The eigenvalues are holomorphic in the entries: d w / d a_ij by complex steps.
+    if complex_input:
+        jac = ad.jacfwd(np.linalg.eigvals, holomorphic=True)(a)
+        np.testing.assert_allclose(ad.jacrev(np.linalg.eigvals, holomorphic=True)(a), jac,
+                                   atol=1e-12)
+        h = 1e-6
+        for i, j in ((0, 1), (2, 3), (3, 3)):
+            step = np.zeros((4, 4))
+            step[i, j] = h
+            for direction in (1.0, 1j):
+                fd = (np.linalg.eigvals(a + direction * step)
+                      - np.linalg.eigvals(a - direction * step)) / (2 * h * direction)
+                np.testing.assert_allclose(jac[:, i, j], fd, atol=1e-7)
+
+
+@pytest.mark.parametrize("complex_input", [False, True])
+def test_eig_vector_tangents_keep_the_documented_gauge(complex_input):
+    # Unit 2-norm (Re v^H dv = 0) and the phase of the largest entry fixed (LAPACK
+    # returns that entry real): Im(dv_kj / v_kj) = 0.
+    a = _complex_spectrum(complex_input)
+    w, v = np.linalg.eig(a)
+    direction = normal(4, 4) + (1j * normal(4, 4) if complex_input else 0.0)
+    _, dv = ad.jvp(lambda a: np.linalg.eig(a)[1], (a,), (direction,))
+    assert np.iscomplexobj(v) and np.any(np.abs(np.imag(w)) > 1e-3)
+    np.testing.assert_allclose(np.real(np.sum(np.conj(v) * dv, axis=0)), 0.0, atol=1e-12)
+    k = np.argmax(np.abs(v), axis=0)
+    columns = np.arange(4)
+    np.testing.assert_array_equal(np.imag(v[k, columns]), 0.0)
+    np.testing.assert_allclose(np.imag(dv[k, columns] / v[k, columns]), 0.0, atol=1e-12)
+    # Reverse mode is the transpose of that same map (pairing Re sum(g * dv)), on the raw
+    # gauge-dependent vectors too.
+    g = normal(4, 4) + 1j * normal(4, 4)
+    _, vjp_fn = ad.vjp(lambda a: np.linalg.eig(a)[1], a)
+    (ga,) = vjp_fn(g)
+    np.testing.assert_allclose(np.real(np.sum(g * dv)), np.real(np.sum(ga * direction)),
+                               rtol=1e-10)
+
+
+def test_eig_at_repeated_complex_eigenvalues_is_an_error_or_a_value_never_nan():
+    a = np.diag([1.0 + 1.0j, 1.0 + 1.0j, 2.0])
+    g = ad.grad(lambda a: np.real(np.linalg.eigvals(a)).sum())(a)
+    np.testing.assert_allclose(g, np.eye(3), atol=1e-14)
+    with pytest.raises(np.linalg.LinAlgError, match="repeated eigenvalues"):
+        ad.jvp(lambda a: np.abs(np.linalg.eig(a)[1]), (a,), (normal(3, 3) + 0j,))
+    with pytest.raises(np.linalg.LinAlgError, match="use eigvals"):
+        ad.jacrev(lambda a: np.abs(np.linalg.eig(a)[1][:, 0] @ np.ones(3)))(a)
+
+
+def test_eig_refuses_defective_matrices():
     with pytest.raises(np.linalg.LinAlgError, match="defective"):
         ad.grad(lambda a: np.sum(np.linalg.eig(a)[1]))(np.array([[1.0, 1.0], [0.0, 1.0]]))
 

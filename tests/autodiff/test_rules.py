@@ -139,6 +139,12 @@ CASES = {
     "logsumexp[asp]": (lambda x: asp.logsumexp(x, axis=1), (normal(3, 4),)),
     "exp[asp.softmax]": (lambda x: asp.softmax(x, axis=0), (normal(3, 4),)),
     "log[asp.log_softmax]": (lambda x: asp.log_softmax(x, axis=-1), (normal(3, 4),)),
+    # SciPy's own functions, through the hooks of autodiff.scipy._special_hooks
+    # (scipy.special.logsumexp is tested in scipy/test_special_hooks.py: its wrapper
+    # computes on values, which ad.stage refuses).
+    "exp[scipy.special.softmax]": (lambda x: scipy.special.softmax(x, axis=0), (normal(3, 4),)),
+    "log[scipy.special.log_softmax]": (lambda x: scipy.special.log_softmax(x, axis=1),
+                                       (normal(3, 4),)),
     # --- binary elementwise, with broadcasting ----------------------------------------
     "add": (lambda x, y: x + y, (normal(*COL), normal(*ROW))),
     "add[scalar]": (lambda x: 2.5 + x, (normal(3),)),
@@ -209,8 +215,17 @@ CASES = {
     "logsumexp": (lambda x: anp.logsumexp(x), (normal(3, 4),)),
     "logsumexp[axis=0, keepdims]": (lambda x: anp.logsumexp(x, axis=0, keepdims=True),
                                     (normal(3, 4),)),
-    "logsumexp[b]": (lambda x: anp.logsumexp(x, axis=1, b=np.array([0.5, 1.0, 2.0, 1.5])),
-                     (normal(3, 4),)),
+    # With weights b, logsumexp is composed (log|sum(b exp(a - shift))| + shift).
+    "exp[logsumexp, b]": (lambda x: anp.logsumexp(x, axis=1, b=np.array([0.5, 1.0, 2.0, 1.5])),
+                          (normal(3, 4),)),
+    "exp[logsumexp, negative b, traced b]": (
+        # |x| < 1.3 (4 sigma): the negative column cannot outweigh the three positive ones.
+        lambda x, b: anp.logsumexp(x, axis=1, b=b),
+        (np.clip(0.3 * normal(3, 4), -1.3, 1.3),
+         uniform(1.0, 2.0, 3, 4) * np.array([1.0, -0.05, 1.0, 1.0]))),
+    "exp[logsumexp, return_sign]": (
+        lambda x: anp.logsumexp(x, axis=1, b=np.array([1.0, -0.5, 2.0, -0.2]),
+                                return_sign=True)[0], (normal(3, 4),)),
     "norm": (np.linalg.norm, (normal(5),)),
     "norm[fro]": (lambda x: np.linalg.norm(x, "fro"), (normal(3, 4),)),
     "norm[axis=1, keepdims]": (lambda x: np.linalg.norm(x, axis=1, keepdims=True),

@@ -14,11 +14,10 @@ def rng():
     return np.random.default_rng(7)
 
 
-# --- SciPy's Python functions cannot dispatch: the error names the alternative -----------
+# --- SciPy's Python functions that cannot dispatch: the error names the alternative ------
 @pytest.mark.parametrize("call, alternative", [
-    (lambda x: sc.logsumexp(x), "autodiff.scipy.special.logsumexp"),
-    (lambda x: sc.softmax(x), "autodiff.scipy.special.softmax"),
-    (lambda x: sc.log_softmax(x), "autodiff.scipy.special.log_softmax"),
+    # A list holding traced values never reaches the hooks (see test_special_hooks.py).
+    (lambda x: sc.logsumexp([x[0], x[1]]), "autodiff.scipy.special.logsumexp"),
     (lambda x: sc.multigammaln(x + 3.0, 2), "autodiff.scipy.special.multigammaln"),
     (lambda x: sc.polygamma(1, x), "autodiff.scipy.special.polygamma"),
 ])

@@ -163,9 +163,12 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0,
     """Jacobian by forward mode: all input directions pushed in one batched sweep.
 
     ``jacfwd(f)(x).shape == out.shape + x.shape``.  Best for tall Jacobians (more
-    outputs than inputs).  Very large inputs are processed in chunks of directions.
-    With a tuple ``argnums`` and pytree outputs the result nests as in JAX: output
-    structure outside, a tuple over ``argnums`` inside.  Complex inputs need
+    outputs than inputs).  Large inputs are processed in chunks of directions: ``f``
+    is then evaluated once and its recorded operations are replayed for each chunk
+    (as :func:`linearize` does), which keeps its intermediate values for the
+    duration of the call, as reverse mode keeps its tape.  With a tuple ``argnums``
+    and pytree outputs the result nests as in JAX: output structure outside, a tuple
+    over ``argnums`` inside.  Complex inputs need
     ``holomorphic=True`` (then the entries are ``df_i/dz_j``), as in JAX.
 
     Examples

@@ -40,6 +40,7 @@ _COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squa
 # after a step that moved no corner this far (level pixels) the Jacobian is kept for the
 # next step (a chord step: the residuals are fresh, the linearisation barely changed)
 _KEEP_JACOBIAN_BELOW = 2.0
+_MAX_GAIN = 1e3  # largest factor on a Gauss-Newton step learnt from the cost's parabola
 _PHASE_MAX_SIZE = 128  # longest side of the level on which phase correlation runs
 
 
@@ -192,6 +193,26 @@ def _damped_step(a: np.ndarray, g: np.ndarray, jac: np.ndarray, r: np.ndarray,
     return np.linalg.lstsq(aug, rhs, rcond=None)[0]
 
 
+def _parabola_step(g: np.ndarray, delta: np.ndarray, cost: float,
+                   cost_q: float) -> float:
+    """Minimiser ``s`` of the parabola through the cost along ``delta`` (``inf`` if concave).
+
+    The cost is known at 0 (value and slope ``g . delta``) and at 1.  Compared with
+    the Gauss-Newton model ``J^T J`` it says by how much the model overstates the
+    curvature: a transform that cannot fit the images exactly (a translation
+    between the two views of a stereo pair) leaves residuals at the minimum, whose
+    second-order term lowers the true curvature, and Gauss-Newton steps then fall
+    short by a constant factor.
+    """
+    slope = float(g @ delta)
+    curvature = cost_q - cost - slope  # second-order coefficient of the cost along delta
+    if slope >= 0.0:
+        return 1.0
+    if curvature <= 0.0:
+        return float("inf")
+    return -slope / (2.0 * curvature)
+
+
 def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: int, tol: float,
                          rtol: float, method: str, level: int, callback) -> tuple:
     """Levenberg-Marquardt (or Gauss-Newton with step halving) on one level.
@@ -209,6 +230,7 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
     r = np.asarray(problem.residuals(p))
     cost = 0.5 * float(r @ r)
     lam = 1e-3 if method == "lm" else 0.0
+    gain = 1.0  # learnt factor on the Gauss-Newton step (see _parabola_step)
     reason, message, it = "budget", "iteration budget spent", 0
     jac = None
     while it < max_iter:
@@ -221,11 +243,12 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 break
         g = jac.T @ r
         it += 1
+        lam_start = lam
         accepted = False
         step_scale = 1.0
         tiny = False
         for _ in range(12):
-            delta = step_scale * _damped_step(a, g, jac, r, lam)
+            delta = (gain * step_scale) * _damped_step(a, g, jac, r, lam)
             q = p + delta
             if problem.corner_motion(p, q) < tol:
                 tiny = True  # below the tolerance: no need to evaluate it
@@ -235,19 +258,45 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
             if np.isfinite(cost_new) and cost_new <= cost:
                 accepted = True
                 break
-            if method == "lm":
+            if not fresh:
+                break  # a kept Jacobian that fails is refreshed rather than damped
+            if gain > 1.0:
+                gain = max(gain / 4.0, 1.0)  # the learnt gain overshoots: shrink it first
+            elif method == "lm":
                 lam = max(lam * 4.0, 1e-6)
             else:
                 step_scale *= 0.5
         if tiny or not accepted:
-            if not fresh:  # decide with a fresh Jacobian (a kept one may be too old)
-                jac, it = None, it - 1
+            if not fresh:  # decide with a fresh Jacobian (a kept one may be too old);
+                # the damping the stale one piled up says nothing about the fresh one
+                jac, it, lam = None, it - 1, lam_start
                 continue
+            if tiny:
+                # the last step is below the tolerance but not below the accuracy
+                # sought: take it when it does not raise the cost (one evaluation)
+                r_new = np.asarray(problem.residuals(q))
+                cost_new = 0.5 * float(r_new @ r_new)
+                if np.isfinite(cost_new) and cost_new <= cost:
+                    p, r, cost = q, r_new, cost_new
             reason, message = ("converged", f"next step would move the corners < {tol:g} px") \
                 if tiny else ("converged", "no step lowers the cost (at a minimum)")
             break
         if method == "lm":
             lam = max(lam / 3.0, 1e-9)
+        s_best = _parabola_step(g, delta, cost, cost_new)
+        if s_best > 1.5:
+            # the model overstates the curvature: try the parabola's minimiser (at
+            # most _MAX_GAIN times the step, moving no corner more than
+            # _KEEP_JACOBIAN_BELOW pixels) and keep the gain for the next steps
+            s_try = min(s_best, _MAX_GAIN / gain,
+                        _KEEP_JACOBIAN_BELOW / max(problem.corner_motion(p, q), 1e-300))
+            q2 = p + s_try * delta
+            if s_try > 1.5:
+                r2 = np.asarray(problem.residuals(q2))
+                cost2 = 0.5 * float(r2 @ r2)
+            if s_try > 1.5 and np.isfinite(cost2) and cost2 < cost_new:
+                q, r_new, cost_new = q2, r2, cost2
+                gain *= s_try
         moved = problem.corner_motion(p, q)
         relative = (cost - cost_new) / max(cost, 1e-300)
         p = q

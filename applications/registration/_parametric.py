@@ -40,8 +40,10 @@ _COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squa
 # after a step that moved no corner this far (level pixels) the Jacobian is kept for the
 # next step (a chord step: the residuals are fresh, the linearisation barely changed)
 _KEEP_JACOBIAN_BELOW = 2.0
+_CHUNK = 1 << 15  # pixels per chunk of the ssd Jacobian (cache-sized blocks)
+_CONTRACTION = 0.5  # chord steps shrinking at least this fast bound the remaining error
 _MAX_GAIN = 1e3  # largest factor on a Gauss-Newton step learnt from the cost's parabola
-_PHASE_MAX_SIZE = 128  # longest side of the level on which phase correlation runs
+_PHASE_MAX_PIXELS = 128 * 128  # largest level (pixels or voxels) phase correlation runs on
 
 
 class _LevelProblem:
@@ -111,26 +113,64 @@ class _LevelProblem:
         self._last = (np.array(p, copy=True), values)
         return values
 
-    def warped_jacobian(self, p: np.ndarray) -> np.ndarray:
+    def warped_jacobian(self, p: np.ndarray, points: slice = slice(None),
+                        parts: np.ndarray | None = None) -> np.ndarray:
         """Derivative of the warped image w.r.t. the parameters, shape (n_params, points).
 
         Chain rule with the compiled spline gradient: sum over d, e of
         ``dA_de/dp grad_d (x_e - c_e / s)`` plus ``dt_d/dp grad_d / s``, the small
         ``dA/dp``, ``dt/dp`` from forward mode, the pixel sums by one matrix product.
+        ``points`` restricts it to a slice of the (flattened) pixels.
         """
         ndim = self.centred.shape[0]
-        grad = self.spline.gradient(self.coords_at(p)).reshape(ndim, -1)
-        parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))  # (nd*nd+nd, n)
+        coords = self.coords_at(p).reshape(ndim, -1)[:, points]
+        grad = self.spline.gradient(coords)
+        centred = self.centred[:, points]
+        if parts is None:
+            parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))
         pairs = [(d, e) for d in range(ndim) for e in range(ndim)
                  if np.any(parts[d * ndim + e])]
         shifts = [d for d in range(ndim) if np.any(parts[ndim * ndim + d])]
         rows = np.empty((len(pairs) + len(shifts), grad.shape[1]))
         for i, (d, e) in enumerate(pairs):
-            np.multiply(grad[d], self.centred[e], out=rows[i])
+            np.multiply(grad[d], centred[e], out=rows[i])
         for i, d in enumerate(shifts, start=len(pairs)):
             np.multiply(grad[d], 1.0 / self.scale, out=rows[i])
         weights = parts[[d * ndim + e for d, e in pairs] + [ndim * ndim + d for d in shifts]]
+        if weights.shape[0] == weights.shape[1] and np.array_equal(weights,
+                                                                   np.eye(len(weights))):
+            return rows  # affine and translation: the parameters are the entries themselves
         return weights.T @ rows
+
+    def ssd_jacobian(self, p: np.ndarray, out: np.ndarray | None = None) -> tuple:
+        """Transposed Jacobian of the ``ssd`` residuals and its Gram matrix, in chunks.
+
+        The ``ssd`` residual is the warped image times the constant weight
+        ``sqrt(m / count)``, so its Jacobian is that of :meth:`warped_jacobian` row
+        by row; assembling it in chunks of pixels keeps the spline gradient and the
+        products in cache (on a 128^3 volume this is several times faster than one
+        pass over 2 million points, and no tape holds ``n_params`` full-size arrays).
+
+        Returns
+        -------
+        jt : ndarray, shape (n_params, points)
+            ``J^T`` (``out`` is reused when given).
+        gram : ndarray, shape (n_params, n_params)
+            ``J^T J``.
+        """
+        p = np.asarray(p, dtype=float)
+        parts = np.asarray(self._parts_jacobian(p))
+        n = self.fixed.size
+        weight = np.sqrt(self.mask.ravel() / max(float(np.sum(self.mask)), 1.0))
+        jt = out if out is not None else np.empty((p.size, n))
+        gram = np.zeros((p.size, p.size))
+        for start in range(0, n, _CHUNK):
+            points = slice(start, min(start + _CHUNK, n))
+            block = self.warped_jacobian(p, points, parts)
+            block *= weight[points]
+            jt[:, points] = block
+            gram += block @ block.T
+        return jt, gram
 
     def negative_mi(self, p):
         return -_metrics.mutual_information(self.warped(p), self.fixed, self.mask,
@@ -160,7 +200,12 @@ def _warped(p, *, problem: _LevelProblem):
 
 def _warped_jvp(t, ans, p, *, problem):
     jac = problem.warped_jacobian(p)
-    return np.reshape(np.asarray(t).reshape(len(t), -1) @ jac, (len(t),) + np.shape(ans))
+    t = np.asarray(t).reshape(len(t), -1)
+    if t.shape[0] == t.shape[1] and np.array_equal(t, np.eye(len(t))):
+        product = jac  # the basis of a full Jacobian (jacfwd): no product to form
+    else:
+        product = t @ jac
+    return np.reshape(product, (len(t),) + np.shape(ans))
 
 
 def _warped_vjp(ans, p, *, problem):
@@ -232,23 +277,28 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
     lam = 1e-3 if method == "lm" else 0.0
     gain = 1.0  # learnt factor on the Gauss-Newton step (see _parabola_step)
     reason, message, it = "budget", "iteration budget spent", 0
-    jac = None
+    jt = buffer = None  # transposed Jacobian (n_params, points) and its reused memory
+    prev_moved = np.inf  # corner motion of the last accepted step
     while it < max_iter:
-        fresh = jac is None
+        fresh = jt is None
         if fresh:
-            jac = np.asarray(jacobian(p)).reshape(r.size, -1)
-            a = jac.T @ jac
+            if problem.metric == "ssd":
+                jt, a = problem.ssd_jacobian(p, buffer)
+                buffer = jt
+            else:
+                jt = np.asarray(jacobian(p)).reshape(r.size, -1).T
+                a = jt @ jt.T
             if not np.any(a):
                 reason, message = "converged", "zero Jacobian (flat images)"
                 break
-        g = jac.T @ r
+        g = jt @ r
         it += 1
         lam_start = lam
         accepted = False
         step_scale = 1.0
         tiny = False
         for _ in range(12):
-            delta = (gain * step_scale) * _damped_step(a, g, jac, r, lam)
+            delta = (gain * step_scale) * _damped_step(a, g, jt.T, r, lam)
             q = p + delta
             if problem.corner_motion(p, q) < tol:
                 tiny = True  # below the tolerance: no need to evaluate it
@@ -266,10 +316,14 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 lam = max(lam * 4.0, 1e-6)
             else:
                 step_scale *= 0.5
+        # a kept Jacobian makes a chord iteration, which converges linearly: its step
+        # bounds the remaining error only where the steps contract fast enough
+        contracting = fresh or (problem.corner_motion(p, q) <= _CONTRACTION * prev_moved)
         if tiny or not accepted:
-            if not fresh:  # decide with a fresh Jacobian (a kept one may be too old);
-                # the damping the stale one piled up says nothing about the fresh one
-                jac, it, lam = None, it - 1, lam_start
+            if not (fresh or (tiny and contracting)):
+                # decide with a fresh Jacobian (a kept one may be too old); the
+                # damping the stale one piled up says nothing about the fresh one
+                jt, it, lam = None, it - 1, lam_start
                 continue
             if tiny:
                 # the last step is below the tolerance but not below the accuracy
@@ -310,16 +364,18 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 callback(IterationInfo(level=level, iteration=it, cost=cost, params=p.copy()))
             except StopIteration:
                 raise Stopped((p, it, cost)) from None
-        # convergence is only declared on a step with a fresh Jacobian (a chord
-        # step converges linearly: its size underestimates the remaining error)
-        if moved < tol and fresh:
+        # convergence is only declared on a step with a fresh Jacobian, or on a chord
+        # step that contracted by _CONTRACTION or more: with contraction rate rho the
+        # remaining error is at most rho / (1 - rho) <= 1 times the step
+        if moved < tol and (fresh or moved <= _CONTRACTION * prev_moved):
             reason, message = "converged", f"step moved the corners < {tol:g} px"
             break
+        prev_moved = moved
         if relative < rtol and fresh:
             reason, message = "stalled", f"relative cost decrease < {rtol:g}"
             break
         if moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
-            jac = None
+            jt = None
     return p, LevelOutcome(it, cost, reason, message)
 
 
@@ -391,17 +447,29 @@ def final_result(fixed, moving, *, flow=None, model=None, params=None, center=No
     """Warp the full-resolution moving image and measure the metric on the overlap."""
     import scipy.ndimage as ndi
 
-    grid = identity_grid(fixed.shape)
+    ndim = fixed.ndim
+    axes = [np.arange(n, dtype=float).reshape((-1,) + (1,) * (ndim - 1 - d))
+            for d, n in enumerate(fixed.shape)]
     if model is not None:
         matrix = homogeneous_matrix(model, params, center)
-        coords = coordinates(model, params, grid, center, 1.0)
-        flow = coords - grid
+        # flow_d = sum_e (M - I)_de x_e + t_d, broadcast from the axes (no grid is formed)
+        flow = np.empty((ndim,) + fixed.shape)
+        for d in range(ndim):
+            flow[d] = matrix[d, ndim]
+            for e in range(ndim):
+                entry = matrix[d, e] - (1.0 if d == e else 0.0)
+                if entry != 0.0:
+                    flow[d] += entry * axes[e]
+        # the same cubic spline as map_coordinates, without a coordinate array to read
+        warped = ndi.affine_transform(moving, matrix, order=3, mode="constant", cval=0.0)
     else:
         matrix = params = None
-        coords = grid + flow
-    del grid
-    warped = ndi.map_coordinates(moving, coords, order=3, mode="constant", cval=0.0)
-    mask = inside(coords, moving.shape)
+        warped = ndi.map_coordinates(moving, identity_grid(fixed.shape) + flow, order=3,
+                                     mode="constant", cval=0.0)
+    mask = np.ones(fixed.shape, dtype=bool)
+    for d, n in enumerate(moving.shape):
+        coordinate = flow[d] + axes[d]
+        mask &= (coordinate >= 0) & (coordinate <= n - 1)
     value = _metrics.metric_value(metric, warped, fixed, mask,
                                   moving_range=(float(moving.min()), float(moving.max())))
     return RegistrationResult(flow=flow, matrix=matrix, params=params, warped=warped,
@@ -505,10 +573,10 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
     n_solved = len(pyramid.solved)
     iters = [30] * n_solved if max_iter is None else per_level(max_iter, n_solved, "max_iter")
     center = (np.asarray(fixed.shape, dtype=float) - 1.0) / 2.0
-    # phase correlation (integer pixels) on a level of at most _PHASE_MAX_SIZE pixels:
-    # a small FFT; the coarse levels refine it
+    # phase correlation (integer pixels) on a level of at most _PHASE_MAX_PIXELS pixels
+    # (or voxels): a small FFT; the coarse levels refine it
     start = pyramid.finest
-    while start < pyramid.n_levels - 1 and max(pyramid.fixed[start].shape) > _PHASE_MAX_SIZE:
+    while start < pyramid.n_levels - 1 and pyramid.fixed[start].size > _PHASE_MAX_PIXELS:
         start += 1
     p0 = _initial_params(model, pyramid.fixed[start], pyramid.moving[start],
                          "phase" if initial is None else initial, center, 2 ** start)

@@ -145,3 +145,30 @@ def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
     problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3)
     ad.check_grads(lambda q: _warped(q, problem=problem), (np.array(p),),
                    modes=("fwd", "rev"), order=1)
+
+
+@pytest.mark.parametrize(("kind", "p", "shape"), [
+    ("affine", [1.02, 0.03, -0.02, 0.98, 0.4, -0.3], (30, 34)),
+    ("rigid", [0.05, 0.3, -0.2], (30, 34)),
+    ("translation", [0.3, -0.2], (30, 34)),
+    ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+])
+def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatch):
+    import scipy.ndimage as ndi
+
+    import autodiff as ad
+    from applications.registration import _parametric
+    from applications.registration._parametric import _LevelProblem
+
+    rng = np.random.default_rng(0)
+    fixed, moving = (ndi.gaussian_filter(rng.random(shape), 1.5) for _ in range(2))
+    center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
+    problem = _LevelProblem(get_model(kind), "ssd", fixed, moving, center, 2.0, 3)
+    p = np.array(p)
+    problem.update_mask(p)
+    assert not problem.mask.all()  # some pixels leave the overlap: the weights matter
+    monkeypatch.setattr(_parametric, "_CHUNK", 97)  # several chunks, a ragged last one
+    jt, gram = problem.ssd_jacobian(p)
+    jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(fixed.size, -1)
+    assert np.allclose(jt.T, jac, rtol=1e-12, atol=1e-15)
+    assert np.allclose(gram, jac.T @ jac, rtol=1e-10, atol=1e-18)

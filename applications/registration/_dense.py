@@ -38,6 +38,7 @@ __all__ = ["register_dense", "DENSE_METHODS", "REGULARIZERS"]
 DENSE_METHODS = ("gauss-newton", "lbfgs", "L-BFGS-B")
 _CG_ITERATIONS = 30  # conjugate-gradient sweeps per Gauss-Newton iteration (inexact Newton)
 _CG_RTOL = 0.05  # relative residual at which a CG solve stops early
+_START_FACTOR = 2.0  # a Gauss-Newton step starts at this times the last accepted fraction
 _HALVINGS = 8  # step halvings before a Gauss-Newton direction is declared useless
 _GN_TOL = 1e-3  # pixels: a Gauss-Newton step that moves no pixel more is converged
 # affine initialisation of the dense field: solved on coarse levels only (the field
@@ -232,6 +233,7 @@ def _gauss_newton_level(fixed, moving, u0, *, alpha: float, max_iter: int, order
         return u, LevelOutcome(0, cost, "budget", "no iterations allowed")
     reason, message, it = "budget", "iteration budget spent", 0
     diag_reg = alpha * smooth.diagonal + 1e-12
+    last_step = 1.0
     while it < max_iter:
         it += 1
         g = spline.gradient(grid + u)
@@ -248,7 +250,9 @@ def _gauss_newton_level(fixed, moving, u0, *, alpha: float, max_iter: int, order
 
         delta = _conjugate_gradient(apply, b, precondition, max_iter=_CG_ITERATIONS,
                                     rtol=_CG_RTOL)
-        step = 1.0
+        # start from twice the last accepted step: where the linearisation holds only
+        # for part of the Gauss-Newton step, the halvings are not paid again every time
+        step = min(1.0, _START_FACTOR * last_step)
         for _ in range(_HALVINGS):
             trial = u + step * delta
             warped_trial = spline.values(grid + trial)
@@ -261,6 +265,7 @@ def _gauss_newton_level(fixed, moving, u0, *, alpha: float, max_iter: int, order
                 "lowers the energy (at a minimum)"
             it -= 1
             break
+        last_step = step
         relative = (cost - cost_trial) / max(abs(cost), 1e-300)
         moved = step * float(np.max(np.sqrt(np.sum(delta * delta, axis=0))))
         u, warped, cost = trial, warped_trial, cost_trial

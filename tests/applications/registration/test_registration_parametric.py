@@ -172,3 +172,17 @@ def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatc
     jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(fixed.size, -1)
     assert np.allclose(jt.T, jac, rtol=1e-12, atol=1e-15)
     assert np.allclose(gram, jac.T @ jac, rtol=1e-10, atol=1e-18)
+
+
+@pytest.mark.parametrize(("kind", "ndim"), [("affine", 2), ("rigid", 2), ("similarity", 2),
+                                            ("translation", 2), ("affine", 3)])
+def test_broadcast_grid_coordinates_match_the_differentiable_ones(kind, ndim):
+    from applications.registration._parametric import _LevelProblem
+
+    rng = np.random.default_rng(0)
+    shape = (17, 19, 13)[:ndim]
+    center = (np.array([60.0, 70.0, 50.0])[:ndim] - 1.0) / 2.0
+    model = get_model(kind)
+    p = model.identity(ndim) + 0.1 * rng.standard_normal(model.identity(ndim).size)
+    problem = _LevelProblem(model, "ssd", rng.random(shape), rng.random(shape), center, 4.0, 3)
+    assert np.allclose(problem.coords_at(p), problem.coords(p), rtol=0, atol=1e-12)

@@ -82,22 +82,25 @@ class SplineImage:
                 (shape[0] * shape[1],) + shape[2:])
         return self._diffs[axis]
 
-    def clamp(self, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def clamp(self, coords: np.ndarray, *, with_inside: bool = True
+              ) -> tuple[np.ndarray, np.ndarray | None]:
         """Coordinates clamped to the image, in padded index units, and per axis
-        whether the coordinate was inside (where the clamp passes derivatives on)."""
+        whether the coordinate was inside (where the clamp passes derivatives on;
+        None unless ``with_inside``)."""
         coords = np.asarray(coords, dtype=np.float64)
-        inside = np.empty(coords.shape, dtype=bool)
+        inside = np.empty(coords.shape, dtype=bool) if with_inside else None
         out = np.empty_like(coords)
         for d, n in enumerate(self.shape):
             x = coords[d]
-            np.logical_and(x >= 0.0, x <= n - 1.0, out=inside[d])
+            if with_inside:
+                np.logical_and(x >= 0.0, x <= n - 1.0, out=inside[d])
             np.clip(x, 0.0, n - 1.0, out=out[d])
             out[d] += _PAD
         return out, inside
 
     def values(self, coords: np.ndarray) -> np.ndarray:
         """Spline values at ``coords`` (shape ``(d,) + points``), clamped to the image."""
-        padded, _ = self.clamp(coords)
+        padded, _ = self.clamp(coords, with_inside=False)
         return ndi.map_coordinates(self.padded, padded, order=self.order, mode="nearest",
                                    prefilter=False)
 

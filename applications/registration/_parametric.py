@@ -53,14 +53,14 @@ class _LevelProblem:
                  moving: np.ndarray, center: np.ndarray, scale: float, order: int):
         self.model, self.metric, self.fixed = model, metric, fixed
         self.center, self.scale = center, scale
-        self.grid = identity_grid(fixed.shape)
+        self._grid = None  # the identity grid, formed only where needed (see grid)
         self.moving_shape = moving.shape
         self.moving_range = (float(moving.min()), float(moving.max()))
         if metric == "mi" and fixed.size > _MI_SAMPLES:
             # a fixed random subset of pixels (as in Mattes MI): bounded memory on the tape
             pick = np.sort(np.random.default_rng(0).choice(fixed.size, _MI_SAMPLES,
                                                            replace=False))
-            self.grid = self.grid.reshape(fixed.ndim, -1)[:, pick]
+            self._grid = identity_grid(fixed.shape).reshape(fixed.ndim, -1)[:, pick]
             self.fixed = fixed.ravel()[pick]
         self.spline = SplineImage(moving, order)
         corners = np.array(np.meshgrid(*[[0.0, n - 1.0] for n in fixed.shape], indexing="ij"))
@@ -69,12 +69,26 @@ class _LevelProblem:
         ndim = fixed.ndim
         # sampling coordinates are linear in the entries of A and t:
         # y_d = c_d / s + sum_e A_de (x_e - c_e / s) + t_d / s
-        self.centred = (self.grid.reshape(ndim, -1)
-                        - (np.asarray(center, dtype=float) / scale)[:, None])
+        offset = np.asarray(center, dtype=float) / scale
+        if self._grid is None:  # broadcast axes: no full-size grid to subtract from
+            self.centred = np.empty((ndim,) + fixed.shape)
+            for d, n in enumerate(fixed.shape):
+                self.centred[d] = (np.arange(n, dtype=float) - offset[d]).reshape(
+                    (-1,) + (1,) * (ndim - 1 - d))
+            self.centred = self.centred.reshape(ndim, -1)
+        else:
+            self.centred = self._grid - offset[:, None]
         self._parts_jacobian = ad.jacfwd(lambda q: _linear_parts(model, q, ndim))
         self._last = (None, None)  # (parameters, warped image): the LM trial point is
         # the next Jacobian's point, whose forward pass needs the same values
         self._last_coords = (None, None)
+
+    @property
+    def grid(self) -> np.ndarray:
+        """Pixel coordinates of the level: the identity grid, or the MI sample of it."""
+        if self._grid is None:
+            self._grid = identity_grid(self.fixed.shape)
+        return self._grid
 
     def coords(self, p, grid=None):
         return coordinates(self.model, p, self.grid if grid is None else grid, self.center,
@@ -101,7 +115,7 @@ class _LevelProblem:
         if last_p is not None and np.array_equal(last_p, p):
             return last
         p = np.asarray(p, dtype=float)
-        if self.grid.ndim == 1 + self.fixed.ndim:  # a full grid: broadcast its axes
+        if self.fixed.ndim == len(self.moving_shape):  # a full grid: broadcast its axes
             coords = self._grid_coords(p)
         else:
             coords = self.coords(p)

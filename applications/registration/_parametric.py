@@ -314,6 +314,7 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
     reason, message, it = "budget", "iteration budget spent", 0
     jt = buffer = None  # transposed Jacobian (n_params, points) and its reused memory
     prev_moved = np.inf  # corner motion of the last accepted step
+    chord = True  # whether a Jacobian may be kept for the next step
     while it < max_iter:
         fresh = jt is None
         if fresh:
@@ -359,6 +360,10 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 # decide with a fresh Jacobian (a kept one may be too old); the
                 # damping the stale one piled up says nothing about the fresh one
                 jt, it, lam = None, it - 1, lam_start
+                # where a kept Jacobian failed once (the linearisation changes fast:
+                # a transform that does not fit), keeping it again would waste an
+                # evaluation per iteration
+                chord = accepted
                 continue
             if tiny:
                 # the last step is below the tolerance but not below the accuracy
@@ -409,7 +414,7 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
         if relative < rtol and fresh:
             reason, message = "stalled", f"relative cost decrease < {rtol:g}"
             break
-        if moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
+        if not chord or moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
             jt = None
     return p, LevelOutcome(it, cost, reason, message)
 

@@ -41,6 +41,7 @@ _COND_LIMIT = 1e10  # beyond this condition number of J^T J, solve by least squa
 # next step (a chord step: the residuals are fresh, the linearisation barely changed)
 _KEEP_JACOBIAN_BELOW = 2.0
 _CHUNK = 1 << 15  # pixels per chunk of the ssd Jacobian (cache-sized blocks)
+_COARSE_RTOL = 1e-3  # relative cost decrease below which a coarse level has stalled
 _CONTRACTION = 0.5  # chord steps shrinking at least this fast bound the remaining error
 _MAX_GAIN = 1e3  # largest factor on a Gauss-Newton step learnt from the cost's parabola
 _PHASE_MAX_PIXELS = 128 * 128  # largest level (pixels or voxels) phase correlation runs on
@@ -569,7 +570,10 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
         level (``10 * tol`` on levels coarser than the finest solved one).
     rtol : float, optional
         Stop a level when an iteration lowers the cost by less than ``rtol``
-        relatively (the metric's noise floor is reached: ``stop_reason='stalled'``).
+        relatively (the metric's noise floor is reached: ``stop_reason='stalled'``);
+        on levels coarser than the finest solved one, by less than
+        ``max(rtol, 1e-3)`` (they only start the next level: where the transform
+        cannot fit the images exactly, their minimum moves from level to level).
     callback : callable, optional
         ``callback(IterationInfo)`` after every iteration; raising
         ``StopIteration`` ends the run (``success=False``).
@@ -625,12 +629,14 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
         problem = _LevelProblem(model, metric, pyramid.fixed[level], pyramid.moving[level],
                                 center, 2.0 ** level, order)
         level_tol = tol if level == pyramid.finest else 10.0 * tol
+        level_rtol = rtol if level == pyramid.finest else max(rtol, _COARSE_RTOL)
         if metric == "mi":
             return _mutual_information_level(problem, p, max_iter=n_iter, tol=level_tol,
                                              rtol=rtol, level=level, callback=callback,
                                              radius=max(fixed.shape) / 2.0)
-        return _least_squares_level(problem, p, max_iter=n_iter, tol=level_tol, rtol=rtol,
-                                    method=method, level=level, callback=callback)
+        return _least_squares_level(problem, p, max_iter=n_iter, tol=level_tol,
+                                    rtol=level_rtol, method=method, level=level,
+                                    callback=callback)
 
     p, history, success, message = coarse_to_fine(
         pyramid, p0, solve_level, iterations=iters, on_stop=lambda p, level: p,

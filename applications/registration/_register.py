@@ -100,8 +100,9 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
         pixels of that level (``10 * tol`` on coarser levels).
     rtol : float, optional
         Stop a level when an iteration lowers the cost by less than ``rtol``
-        relatively (default 1e-6 parametric; displacement: 1e-2 times the
-        level's share of the pixels, see :func:`register_dense`).
+        relatively (default 1e-6 parametric, at least 1e-3 on coarse levels;
+        displacement: 1e-2 times the level's share of the pixels, see
+        :func:`register_dense`).
     callback : callable, optional
         ``callback(IterationInfo)`` after every iteration; raising
         ``StopIteration`` ends the run (the result so far is returned with

@@ -83,10 +83,12 @@ class _Smoothness:
         self.order = n = _DIFF_ORDER[regularizer]
         self.coefficients = [(-1) ** (n - j) * comb(n, j) for j in range(n + 1)]
         # diagonal of L (a preconditioner): column sums of the squared 1-D difference
-        # matrices, one per axis, broadcast on the grid
+        # matrices (the squared stencil summed over the rows that reach a pixel), one
+        # per axis, broadcast on the grid
+        squares = np.square(np.asarray(self.coefficients, dtype=float))
         diag = np.zeros(shape)
         for axis, size in enumerate(shape):
-            column = np.sum(np.diff(np.eye(size), n=n, axis=0) ** 2, axis=0)
+            column = np.convolve(np.ones(max(size - n, 0)), squares)[:size]
             diag += column.reshape((-1,) + (1,) * (len(shape) - axis - 1))
         self.diagonal = diag
 
@@ -183,8 +185,13 @@ def _conjugate_gradient(apply, b: np.ndarray, precondition, *, max_iter: int,
     rz = float(np.vdot(r, z))
     stop = (rtol * rtol) * float(np.vdot(b, b))
     for _ in range(max_iter):
+        if rz <= 0.0:
+            break  # zero right-hand side (or residual): nothing left to solve
         q = apply(p)
-        step = rz / float(np.vdot(p, q))
+        curvature = float(np.vdot(p, q))
+        if curvature <= 0.0:
+            break  # a direction the (semi-definite) operator does not see
+        step = rz / curvature
         x += step * p
         r -= step * q
         if float(np.vdot(r, r)) <= stop:

@@ -415,7 +415,8 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
         if relative < rtol and fresh:
             reason, message = "stalled", f"relative cost decrease < {rtol:g}"
             break
-        if not chord or moved >= _KEEP_JACOBIAN_BELOW or moved < tol or relative < rtol:
+        if (not chord or gain > 1.0 or moved >= _KEEP_JACOBIAN_BELOW or moved < tol
+                or relative < rtol):
             jt = None
     return p, LevelOutcome(it, cost, reason, message)
 

@@ -366,9 +366,10 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
                 # evaluation per iteration
                 chord = accepted
                 continue
-            if tiny:
+            if tiny and problem.corner_motion(p, q) >= 0.1 * tol:
                 # the last step is below the tolerance but not below the accuracy
-                # sought: take it when it does not raise the cost (one evaluation)
+                # sought: take it when it does not raise the cost (one evaluation;
+                # a step under a tenth of the tolerance is not worth it)
                 r_new = np.asarray(problem.residuals(q))
                 cost_new = 0.5 * float(r_new @ r_new)
                 if np.isfinite(cost_new) and cost_new <= cost:

@@ -150,17 +150,21 @@ class _LevelProblem:
         return values
 
     def warped_jacobian(self, p: np.ndarray, points: slice = slice(None),
-                        parts: np.ndarray | None = None) -> np.ndarray:
+                        parts: np.ndarray | None = None,
+                        weight: np.ndarray | None = None) -> np.ndarray:
         """Derivative of the warped image w.r.t. the parameters, shape (n_params, points).
 
         Chain rule with the compiled spline gradient: sum over d, e of
         ``dA_de/dp grad_d (x_e - c_e / s)`` plus ``dt_d/dp grad_d / s``, the small
         ``dA/dp``, ``dt/dp`` from forward mode, the pixel sums by one matrix product.
-        ``points`` restricts it to a slice of the (flattened) pixels.
+        ``points`` restricts it to a slice of the (flattened) pixels; ``weight``
+        (one per point) multiplies every row.
         """
         ndim = self.centred.shape[0]
         coords = self.coords_at(p).reshape(ndim, -1)[:, points]
         grad = self.spline.gradient(coords)
+        if weight is not None:
+            grad *= weight  # on the ndim gradient rows, not on the n_params rows
         centred = self.centred[:, points]
         if parts is None:
             parts = np.asarray(self._parts_jacobian(np.asarray(p, dtype=float)))
@@ -202,8 +206,7 @@ class _LevelProblem:
         gram = np.zeros((p.size, p.size))
         for start in range(0, n, _CHUNK):
             points = slice(start, min(start + _CHUNK, n))
-            block = self.warped_jacobian(p, points, parts)
-            block *= weight[points]
+            block = self.warped_jacobian(p, points, parts, weight[points])
             jt[:, points] = block
             gram += block @ block.T
         return jt, gram

@@ -2,8 +2,11 @@
 
 Each level minimises half the squared residuals of the metric over the transform
 parameters.  The Jacobian (pixels x parameters, tall) comes from forward mode
-through :func:`._interp.sample`, whose coordinate gradient is compiled
-(``map_coordinates`` on differenced spline coefficients).  The damped step solves
+through the warped-image primitive, whose coordinate gradient is compiled
+(``map_coordinates`` on differenced spline coefficients); for ``ssd``, whose
+residual is the warped image times a constant weight, the same chain rule is
+assembled in cache-sized chunks of pixels (equal to the forward-mode Jacobian, and
+several times faster on volumes).  The damped step solves
 the normal equations ``(J^T J + lambda D) delta = -J^T r`` (a few parameters: a
 Cholesky-sized solve), falling back to a least-squares solve when ``J^T J`` is
 ill-conditioned.  Mutual information is maximised with L-BFGS on reverse-mode
@@ -305,7 +308,14 @@ def _least_squares_level(problem: _LevelProblem, p0: np.ndarray, *, max_iter: in
     when an iteration lowers the cost by less than ``rtol`` relatively (stalled:
     the noise floor of the metric), or on the budget.  Near the solution (a step
     that moved the corners less than two pixels) the Jacobian is kept for the
-    next step; a step that then fails is retried with a fresh one.
+    next step (a chord step); a step that then fails is retried with a fresh one,
+    and no Jacobian is kept again on this level.  Convergence is declared on a
+    fresh Jacobian's step, or on a chord step that shrank by half or more (the
+    remaining error is then at most the step).  The last step below ``tol`` is
+    taken when it does not raise the cost.  Where the cost curves less along a
+    step than Gauss-Newton's model (a transform that does not fit the images
+    exactly), the parabola's minimiser is tried and the gain kept for the next
+    steps (see :func:`_parabola_step`).
     """
     p = np.array(p0, dtype=float)
     problem.update_mask(p)
@@ -540,7 +550,8 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
     (see :func:`register` for the notation) by Levenberg-Marquardt on every level
     of a Gaussian pyramid, coarse to fine, started from phase correlation.  The
     Jacobian comes from forward-mode AD (``ad.jacfwd``) through a compiled spline
-    kernel; the damped step solves the normal equations.  ``metric='mi'`` is
+    kernel (for ``ssd`` the same chain rule assembled in chunks of pixels); the
+    damped step solves the normal equations.  ``metric='mi'`` is
     maximised with L-BFGS on reverse-mode gradients instead.
 
     Parameters

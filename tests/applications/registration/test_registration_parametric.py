@@ -133,6 +133,8 @@ def test_mutual_information_is_exactly_differentiable():
     ("rigid", [0.05, 0.3, -0.2], (20, 24)),
     ("similarity", [1.03, 0.05, 0.3, -0.2], (20, 24)),
     ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+    ("translation", [0.4, -0.3], (20, 24)),  # the separable path (SplineImage.shifted)
+    ("translation", [0.4, -0.3, 0.7], (10, 12, 11)),
 ])
 def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
     import scipy.ndimage as ndi

@@ -542,7 +542,13 @@ def final_result(fixed, moving, *, flow=None, model=None, params=None, center=No
                 if entry != 0.0:
                     flow[d] += entry * axes[e]
         # the same cubic spline as map_coordinates, without a coordinate array to read
-        warped = ndi.affine_transform(moving, matrix, order=3, mode="constant", cval=0.0)
+        # (a diagonal matrix, e.g. a translation, takes SciPy's faster zoom/shift path)
+        linear = matrix[:ndim, :ndim]
+        if np.array_equal(linear, np.diag(np.diag(linear))):
+            warped = ndi.affine_transform(moving, np.diag(linear), offset=matrix[:ndim, ndim],
+                                          order=3, mode="constant", cval=0.0)
+        else:
+            warped = ndi.affine_transform(moving, matrix, order=3, mode="constant", cval=0.0)
     else:
         matrix = params = None
         warped = ndi.map_coordinates(moving, identity_grid(fixed.shape) + flow, order=3,

@@ -172,8 +172,10 @@ def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatc
     monkeypatch.setattr(_parametric, "_CHUNK", 97)  # several chunks, a ragged last one
     jt, gram = problem.ssd_jacobian(p)
     jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(fixed.size, -1)
-    assert np.allclose(jt.T, jac, rtol=1e-12, atol=1e-15)
+    assert np.allclose(jt.dense().T, jac, rtol=1e-12, atol=1e-15)
     assert np.allclose(gram, jac.T @ jac, rtol=1e-10, atol=1e-18)
+    r = rng.standard_normal(fixed.size)
+    assert np.allclose(jt @ r, jac.T @ r, rtol=1e-10, atol=1e-15)
 
 
 @pytest.mark.parametrize(("kind", "ndim"), [("affine", 2), ("rigid", 2), ("similarity", 2),

@@ -85,6 +85,8 @@ class _LevelProblem:
         # a translation samples the spline on the grid moved by one shift: separable
         # (SplineImage.shifted), an order of magnitude cheaper than a point-wise kernel
         self._separable = model.name == "translation" and self._grid is None
+        # other transforms on the full grid are sampled slab by slab (see _slabs)
+        self._full = self._grid is None and not self._separable
         self._last_gradient = (None, None)
         self._parts_jacobian = ad.jacfwd(lambda q: _linear_parts(model, q, ndim))
         self._last = (None, None)  # (parameters, warped image): the LM trial point is
@@ -107,9 +109,42 @@ class _LevelProblem:
         diff = self.coords(q, self.corners) - self.coords(p, self.corners)
         return float(np.max(np.sqrt(np.sum(diff * diff, axis=0))))
 
+    def _slabs(self) -> list[tuple[int, int]]:
+        """Ranges of rows (first axis) of about _CHUNK pixels: the full grid is sampled
+        slab by slab, so that no coordinate array of the whole level is formed (on a
+        volume those exceed the allocator's reuse threshold and are paged in anew at
+        every evaluation)."""
+        rest = self.fixed.size // self.fixed.shape[0]
+        step = max(1, _CHUNK // rest)
+        return [(a, min(a + step, self.fixed.shape[0]))
+                for a in range(0, self.fixed.shape[0], step)]
+
+    def _slab_coords(self, p: np.ndarray, a: int, b: int) -> np.ndarray:
+        """:meth:`coords` of rows ``a:b`` of the level grid (a full grid only)."""
+        ndim = self.fixed.ndim
+        m = homogeneous_matrix(self.model, p, self.center)
+        # level coordinates: x_full = s x, y_full = s y, so y = A x + t_full / s
+        offset = m[:ndim, ndim] / self.scale
+        axes = [np.arange(n, dtype=float).reshape((-1,) + (1,) * (ndim - 1 - d))
+                for d, n in enumerate(self.fixed.shape)]
+        axes[0] = axes[0][a:b]
+        coords = np.empty((ndim, b - a) + self.fixed.shape[1:])
+        for d in range(ndim):
+            coords[d] = offset[d]
+            for e in range(ndim):
+                if m[d, e] != 0.0:
+                    coords[d] += m[d, e] * axes[e]
+        return coords
+
     def update_mask(self, p: np.ndarray) -> bool:
         """Refresh the overlap mask at ``p``; True when it changed."""
-        mask = inside(self.coords_at(p), self.moving_shape)
+        if self._grid is None:
+            p = np.asarray(p, dtype=float)
+            mask = np.empty(self.fixed.shape, dtype=bool)
+            for a, b in self._slabs():
+                mask[a:b] = inside(self._slab_coords(p, a, b), self.moving_shape)
+        else:
+            mask = inside(self.coords_at(p), self.moving_shape)
         changed = not np.array_equal(mask, self.mask)
         self.mask = mask
         return changed
@@ -123,28 +158,11 @@ class _LevelProblem:
         if last_p is not None and np.array_equal(last_p, p):
             return last
         p = np.asarray(p, dtype=float)
-        if self.fixed.ndim == len(self.moving_shape):  # a full grid: broadcast its axes
-            coords = self._grid_coords(p)
+        if self._grid is None:  # the full grid: broadcast its axes
+            coords = self._slab_coords(p, 0, self.fixed.shape[0])
         else:
             coords = self.coords(p)
         self._last_coords = (np.array(p, dtype=float, copy=True), coords)
-        return coords
-
-    def _grid_coords(self, p: np.ndarray) -> np.ndarray:
-        """:meth:`coords` on the level's grid from the homogeneous matrix, the grid's
-        axes broadcast (no full-size temporaries: about 3x faster on a volume)."""
-        ndim = self.fixed.ndim
-        m = homogeneous_matrix(self.model, p, self.center)
-        # level coordinates: x_full = s x, y_full = s y, so y = A x + t_full / s
-        offset = m[:ndim, ndim] / self.scale
-        axes = [np.arange(n, dtype=float).reshape((-1,) + (1,) * (ndim - 1 - d))
-                for d, n in enumerate(self.fixed.shape)]
-        coords = np.empty((ndim,) + self.fixed.shape)
-        for d in range(ndim):
-            coords[d] = offset[d]
-            for e in range(ndim):
-                if m[d, e] != 0.0:
-                    coords[d] += m[d, e] * axes[e]
         return coords
 
     def warped_values(self, p: np.ndarray) -> np.ndarray:
@@ -154,6 +172,11 @@ class _LevelProblem:
             return last_values
         if self._separable:
             values = self.spline.shifted(self._shift(p))
+        elif self._full:
+            p = np.asarray(p, dtype=float)
+            values = np.empty(self.fixed.shape)
+            for a, b in self._slabs():
+                values[a:b] = self.spline.values(self._slab_coords(p, a, b))
         else:
             values = self.spline.values(self.coords_at(p))
         self._last = (np.array(p, copy=True), values)
@@ -168,6 +191,15 @@ class _LevelProblem:
     def _spline_gradient(self, p: np.ndarray, points: slice) -> np.ndarray:
         """Spline gradient at the sampling points ``points`` (flattened) of ``p``."""
         ndim = self.centred.shape[0]
+        if self._full:
+            start, stop, _ = points.indices(self.fixed.size)
+            rest = self.fixed.size // self.fixed.shape[0]
+            first, last = start // rest, -(-stop // rest)
+            step = max(1, _CHUNK // rest)
+            parts = [self.spline.gradient(self._slab_coords(p, a, min(a + step, last)))
+                     .reshape(ndim, -1) for a in range(first, last, step)]
+            grad = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            return grad[:, start - first * rest:stop - first * rest]
         if not self._separable:
             return self.spline.gradient(self.coords_at(p).reshape(ndim, -1)[:, points])
         last_p, last = self._last_gradient
@@ -238,8 +270,9 @@ class _LevelProblem:
         weight = np.sqrt(self.mask.ravel() / max(float(np.sum(self.mask)), 1.0))
         gradient = out if out is not None else np.empty((ndim, n))
         gram = np.zeros((p.size, p.size))
-        for start in range(0, n, _CHUNK):
-            points = slice(start, min(start + _CHUNK, n))
+        rest = n // self.fixed.shape[0]
+        for a, b in self._slabs():
+            points = slice(a * rest, b * rest)
             grad = self._spline_gradient(p, points)
             grad *= weight[points]
             gradient[:, points] = grad

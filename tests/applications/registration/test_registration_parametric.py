@@ -190,3 +190,5 @@ def test_broadcast_grid_coordinates_match_the_differentiable_ones(kind, ndim):
     p = model.identity(ndim) + 0.1 * rng.standard_normal(model.identity(ndim).size)
     problem = _LevelProblem(model, "ssd", rng.random(shape), rng.random(shape), center, 4.0, 3)
     assert np.allclose(problem.coords_at(p), problem.coords(p), rtol=0, atol=1e-12)
+    assert np.allclose(problem._slab_coords(p, 3, 7), problem.coords(p)[:, 3:7], rtol=0,
+                       atol=1e-12)

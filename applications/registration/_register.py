@@ -47,8 +47,9 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
     This front door calls :func:`register_parametric` (Levenberg-Marquardt on the
     residuals, normal equations, tall Jacobian from forward-mode AD ``ad.jacfwd``,
     started from phase correlation) or, for ``transform='displacement'``,
-    :func:`register_dense` (L-BFGS with reverse-mode gradients, started from an
-    affine registration solved on the coarse levels). Both run on one
+    :func:`register_dense` (Gauss-Newton warping with conjugate-gradient solves for
+    ``ssd``, L-BFGS with reverse-mode gradients for ``ncc``, started from an affine
+    registration solved on the coarse levels). Both run on one
     coarse-to-fine driver over a Gaussian pyramid; the interpolation and its
     coordinate gradient are compiled (:mod:`._interp`).
 
@@ -75,14 +76,14 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
         identity, an affine registration (default for ``displacement``), a
         homogeneous matrix, or a previous result (its matrix, or its flow for
         ``displacement``).
-    method : {'lm', 'gauss-newton'} or {'lbfgs', 'L-BFGS-B'}, optional
+    method : {'lm', 'gauss-newton'} or {'gauss-newton', 'lbfgs', 'L-BFGS-B'}, optional
         Solver: Levenberg-Marquardt (default) or Gauss-Newton for parametric
-        transforms; ``autodiff.optimize`` L-BFGS (default) or SciPy's L-BFGS-B for
-        ``displacement``.
+        transforms; for ``displacement`` Gauss-Newton warping (default for ``ssd``),
+        ``autodiff.optimize`` L-BFGS (default for ``ncc``) or SciPy's L-BFGS-B.
     max_iter : int or sequence of int, optional
         Iterations per solved level (a sequence lists them coarse to fine).
-        Defaults: 30 per level (parametric); 150 per coarse level, 80 on level 1
-        and 40 at full resolution (displacement).
+        Defaults: 30 per level (parametric); displacement, see
+        :func:`register_dense`.
     alpha : float, optional
         Weight of the smoothness regulariser (``displacement``).
     regularizer : {'diffusion', 'curvature'}, optional
@@ -99,8 +100,9 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
         pixels of that level (``10 * tol`` on coarser levels).
     rtol : float, optional
         Stop a level when an iteration lowers the cost by less than ``rtol``
-        relatively (default 1e-6 parametric; displacement: 1e-2 times the
-        level's share of the pixels, over 5 iterations, see :func:`register_dense`).
+        relatively (default 1e-6 parametric, at least 1e-3 on coarse levels;
+        displacement: 1e-2 times the level's share of the pixels, see
+        :func:`register_dense`).
     callback : callable, optional
         ``callback(IterationInfo)`` after every iteration; raising
         ``StopIteration`` ends the run (the result so far is returned with

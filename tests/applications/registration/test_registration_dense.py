@@ -89,3 +89,41 @@ def test_three_d_displacement():
     err = np.sqrt(np.sum((res.flow - shift[:, None, None, None]) ** 2, axis=0))
     assert res.flow.shape == (3, 20, 22, 21)
     assert err[3:-3, 3:-3, 3:-3].mean() < 0.05
+
+
+@pytest.mark.parametrize("regularizer", ["diffusion", "curvature"])
+@pytest.mark.parametrize("shape", [(9, 11), (5, 6, 7)])
+def test_smoothness_operator_is_the_gradient_of_the_regulariser(regularizer, shape):
+    import autodiff as ad
+    from applications.registration._dense import REGULARIZERS, _Smoothness
+
+    rng = np.random.default_rng(1)
+    u, v = rng.standard_normal((2, len(shape)) + shape)
+    op = _Smoothness(shape, regularizer)
+    energy = REGULARIZERS[regularizer]
+    assert np.isclose(op.energy(u), energy(u))
+    assert np.allclose(op.apply(u), 0.5 * ad.grad(energy)(u))
+    # the preconditioner's diagonal is the operator's: e_i . L e_i
+    flat = np.zeros((1,) + shape)
+    for index in [(0,) * len(shape), tuple(n // 2 for n in shape), tuple(n - 2 for n in shape)]:
+        flat[(0,) + index] = 1.0
+        assert np.isclose(op.apply(flat)[(0,) + index], op.diagonal[index])
+        flat[(0,) + index] = 0.0
+    assert np.isclose(np.vdot(op.apply(u), v), np.vdot(u, op.apply(v)))  # symmetric
+
+
+def test_gauss_newton_reaches_the_lbfgs_energy_in_few_iterations(smooth_pair):
+    pair = smooth_pair
+    gn = register(pair.fixed, pair.moving, transform="displacement", levels=1, rtol=1e-6,
+                  max_iter=40)
+    lbfgs = register(pair.fixed, pair.moving, transform="displacement", method="lbfgs",
+                     levels=1, rtol=1e-6, max_iter=300)
+    assert gn.success and gn.history[0]["stop_reason"] == "converged"
+    assert gn.history[0]["iterations"] < 40
+    assert gn.history[0]["cost"] <= lbfgs.history[0]["cost"] * (1 + 1e-3)
+
+
+def test_gauss_newton_needs_ssd(smooth_pair):
+    with pytest.raises(ValueError, match="needs metric 'ssd'"):
+        register(smooth_pair.fixed, smooth_pair.moving, transform="displacement",
+                 metric="ncc", method="gauss-newton")

@@ -133,6 +133,8 @@ def test_mutual_information_is_exactly_differentiable():
     ("rigid", [0.05, 0.3, -0.2], (20, 24)),
     ("similarity", [1.03, 0.05, 0.3, -0.2], (20, 24)),
     ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+    ("translation", [0.4, -0.3], (20, 24)),  # the separable path (SplineImage.shifted)
+    ("translation", [0.4, -0.3, 0.7], (10, 12, 11)),
 ])
 def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
     import scipy.ndimage as ndi
@@ -145,3 +147,48 @@ def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
     problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3)
     ad.check_grads(lambda q: _warped(q, problem=problem), (np.array(p),),
                    modes=("fwd", "rev"), order=1)
+
+
+@pytest.mark.parametrize(("kind", "p", "shape"), [
+    ("affine", [1.02, 0.03, -0.02, 0.98, 0.4, -0.3], (30, 34)),
+    ("rigid", [0.05, 0.3, -0.2], (30, 34)),
+    ("translation", [0.3, -0.2], (30, 34)),
+    ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
+])
+def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatch):
+    import scipy.ndimage as ndi
+
+    import autodiff as ad
+    from applications.registration import _parametric
+    from applications.registration._parametric import _LevelProblem
+
+    rng = np.random.default_rng(0)
+    fixed, moving = (ndi.gaussian_filter(rng.random(shape), 1.5) for _ in range(2))
+    center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
+    problem = _LevelProblem(get_model(kind), "ssd", fixed, moving, center, 2.0, 3)
+    p = np.array(p)
+    problem.update_mask(p)
+    assert not problem.mask.all()  # some pixels leave the overlap: the weights matter
+    monkeypatch.setattr(_parametric, "_CHUNK", 97)  # several chunks, a ragged last one
+    jt, gram = problem.ssd_jacobian(p)
+    jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(fixed.size, -1)
+    assert np.allclose(jt.dense().T, jac, rtol=1e-12, atol=1e-15)
+    assert np.allclose(gram, jac.T @ jac, rtol=1e-10, atol=1e-18)
+    r = rng.standard_normal(fixed.size)
+    assert np.allclose(jt @ r, jac.T @ r, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize(("kind", "ndim"), [("affine", 2), ("rigid", 2), ("similarity", 2),
+                                            ("translation", 2), ("affine", 3)])
+def test_broadcast_grid_coordinates_match_the_differentiable_ones(kind, ndim):
+    from applications.registration._parametric import _LevelProblem
+
+    rng = np.random.default_rng(0)
+    shape = (17, 19, 13)[:ndim]
+    center = (np.array([60.0, 70.0, 50.0])[:ndim] - 1.0) / 2.0
+    model = get_model(kind)
+    p = model.identity(ndim) + 0.1 * rng.standard_normal(model.identity(ndim).size)
+    problem = _LevelProblem(model, "ssd", rng.random(shape), rng.random(shape), center, 4.0, 3)
+    assert np.allclose(problem.coords_at(p), problem.coords(p), rtol=0, atol=1e-12)
+    assert np.allclose(problem._slab_coords(p, 3, 7), problem.coords(p)[:, 3:7], rtol=0,
+                       atol=1e-12)

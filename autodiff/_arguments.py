@@ -65,6 +65,9 @@ def cast_like(value, like):
     A traced ``value`` is cast with the differentiable ``astype``, so derivatives of
     derivatives keep the dtype too.
     """
+    if (isinstance(value, _NUMPY_VALUES) and isinstance(like, _NUMPY_VALUES)
+            and value.dtype == like.dtype):
+        return value
     dtype = dtype_of(like)
     if dtype.kind not in "fc" or dtype_of(value) == dtype:
         return value
@@ -77,9 +80,12 @@ def cast_like(value, like):
     return np.asarray(value).astype(dtype)
 
 
+_NUMPY_VALUES = (np.ndarray, np.generic)
+
+
 def dtype_of(x) -> np.dtype:
     """The dtype of an array, scalar or tracer (read directly from NumPy values)."""
-    if isinstance(x, (np.ndarray, np.generic)):
+    if isinstance(x, _NUMPY_VALUES):
         return x.dtype
     return np.result_type(base_value(x))
 

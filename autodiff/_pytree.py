@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
+
 __all__ = ["TreeDef", "tree_flatten", "tree_unflatten"]
 
 
@@ -23,8 +25,14 @@ def tree_flatten(tree: Any) -> tuple[list, TreeDef]:
 
     Dict entries are visited in sorted key order, as in JAX.
     """
+    if type(tree) in _LEAF_TYPES:  # the common single array or number
+        return [tree], _LEAF
     leaves: list = []
     return leaves, _flatten(tree, leaves)
+
+
+_LEAF_TYPES = frozenset((np.ndarray, float, int, complex, np.float64, np.float32,
+                         np.complex128))
 
 
 def _flatten(tree, leaves) -> TreeDef:
@@ -43,6 +51,8 @@ def _flatten(tree, leaves) -> TreeDef:
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild a pytree of structure ``treedef`` from ``leaves``."""
+    if treedef.kind is None:  # a single leaf
+        return next(iter(leaves))
     it = iter(leaves)
     out = _unflatten(treedef, it)
     return out

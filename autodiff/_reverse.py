@@ -189,7 +189,7 @@ class ReverseTrace:
         tape = self.tape
         if observer is None:
             observer = STAGING_OBSERVERS.get("reverse")
-        last = max(index for index, _ in seeds)
+        last = seeds[0][0] if len(seeds) == 1 else max(index for index, _ in seeds)
         adjoints: list = [None] * (last + 1)
         owned = [False] * (last + 1)
         for index, cotangent in seeds:

@@ -29,8 +29,13 @@ import autodiff.scipy.special as asp
 from autodiff._registry import PRIMITIVES
 from autodiff._reverse import ReverseTrace
 from autodiff._tracer import new_level
-from autodiff.scipy import _special_hooks
-from autodiff.scipy import _ndimage_boundary, _ndimage_bspline, _ndimage_filters, _ndimage_prefilter
+from autodiff.scipy import (
+    _ndimage_boundary,
+    _ndimage_bspline,
+    _ndimage_filters,
+    _ndimage_prefilter,
+    _special_hooks,
+)
 
 
 def discover_primitives() -> dict[str, ad.Primitive]:

@@ -13,7 +13,6 @@ import scipy.special as sc
 import autodiff as ad
 from autodiff.scipy import _special_hooks
 
-
 RELEASE = _special_hooks._scipy_release()
 ALL_THREE = ("scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
 #: What takes traced values on each verified release.  1.15's log_softmax zeroes the

@@ -280,7 +280,8 @@ def _frame_function(frame) -> str:
 
 def _caller_hint() -> str:
     """Name the library function that converted a tracer (wording only, never behaviour)."""
-    frame, caller, full = sys._getframe(2), None, ""  # 0: here, 1: _array, 2: who converted
+    # 0: here, 1: _array or _setitem, 2: who converted (or assigned)
+    frame, caller, full = sys._getframe(2), None, ""
     while frame is not None and _in_library(frame):
         # Stop at the innermost function that has an alternative.
         if full not in ALTERNATIVES and frame.f_globals.get("__name__", "") not in _TRANSPARENT:
@@ -301,7 +302,7 @@ def _setitem(self, key, value):
     raise TypeError(
         "in-place assignment x[...] = v on a traced array is not differentiable; build a new "
         "array instead, e.g. np.where(mask, v, x), np.concatenate([...]), np.pad(...) or "
-        "autodiff.numpy.index_update(x, index, v)"
+        "autodiff.numpy.index_update(x, index, v)." + _caller_hint()
     )
 
 

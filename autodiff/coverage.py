@@ -33,6 +33,35 @@ def _load_all_families() -> None:
             pass
 
 
+def _releases(releases) -> str:
+    return ", ".join(f"{major}.{minor}" for major, minor in releases)
+
+
+def _scipy_label(scipy_name: str, name: str) -> str:
+    """``name`` when SciPy's own function takes tracers (hooks) on every verified SciPy
+    release, ``name†`` on some, ``name*`` when one calls autodiff's.  Static: the table
+    does not depend on the SciPy installed."""
+    from .scipy._special_hooks import HOOKED_RELEASES, VERIFIED_SCIPY
+
+    releases = HOOKED_RELEASES.get(scipy_name, ())
+    if not releases:
+        return f"{name}*"
+    return name if tuple(releases) == tuple(VERIFIED_SCIPY) else f"{name}\N{DAGGER}"
+
+
+def _hooks_note() -> str:
+    from .scipy._special_hooks import HOOKED_RELEASES, VERIFIED_SCIPY
+
+    names = [n.rpartition(".")[2] for n in HOOKED_RELEASES]
+    partial = [f"`{n.rpartition('.')[2]}` on {_releases(r)} (on other releases call "
+               f"`autodiff.{n}`)" for n, r in HOOKED_RELEASES.items()
+               if tuple(r) != tuple(VERIFIED_SCIPY)]
+    return (f"SciPy's own {', '.join(f'`{n}`' for n in names)} take traced values through "
+            f"hooks on the SciPy releases whose source was checked ({_releases(VERIFIED_SCIPY)})"
+            + (f"; names marked \N{DAGGER} only on some: {'; '.join(partial)}" if partial else "")
+            + ".")
+
+
 def covered_functions() -> dict[str, dict[str, list[str]]]:
     """``module -> {"differentiable": [...], "constant": [...]}`` from the registry."""
     _load_all_families()
@@ -46,14 +75,11 @@ def covered_functions() -> dict[str, dict[str, list[str]]]:
     for function, method in _registry.UFUNC_METHODS:
         module, _, name = function_name(function).rpartition(".")
         table[module]["differentiable"].append(f"{name}.{method}")
-    from .scipy._special_hooks import hooked_functions
-
-    hooked = hooked_functions()  # SciPy Python functions hooked to take tracers
     for scipy_name in _registry.ALTERNATIVES:  # SciPy Python functions: call autodiff's
         module, _, name = scipy_name.rpartition(".")
         if module == "scipy.stats":  # keyed by method: list the distributions instead
             continue
-        table[module]["differentiable"].append(name if scipy_name in hooked else f"{name}*")
+        table[module]["differentiable"].append(_scipy_label(scipy_name, name))
     stats = sys.modules.get("autodiff.scipy.stats")
     if stats is not None:
         methods = sorted(k.rpartition(".")[2] for k in _registry.ALTERNATIVES
@@ -79,7 +105,8 @@ def coverage_table() -> str:
              f"(plus {len(constants)} that return constants, such as comparisons, "
              "`argmax` and `floor`). Names marked * are SciPy functions written in Python, "
              "which cannot dispatch to autodiff: call the function of the same name in "
-             "`autodiff.scipy.<module>` (the error message says so).", "", *rows]
+             "`autodiff.scipy.<module>` (the error message says so). " + _hooks_note(),
+             "", *rows]
     return "\n".join(lines)
 
 

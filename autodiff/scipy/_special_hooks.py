@@ -5,26 +5,42 @@ their input before Python could ask a tracer, so ``__array_function__`` never
 sees the call.  Replacing ``scipy.special.logsumexp`` would miss a user's earlier
 ``from scipy.special import logsumexp`` (that name keeps SciPy's function object).
 What every call of these functions does, however they were imported, is look up
-names in *their module's* globals at call time.  This module rebinds four of
+names in *their module's* globals at call time.  This module rebinds a few of
 those names, once, at import, each behind a type check, in the spirit of the
-sparse ``__matmul__`` hook of :mod:`autodiff.scipy.sparse`:
+sparse ``__matmul__`` hook of :mod:`autodiff.scipy.sparse`.  Which names depends
+on the release (:data:`LAYOUTS`):
 
-``array_namespace(*arrays)``
-    The first statement of all three functions.  When an argument is a
-    :class:`~autodiff.Tracer` it returns a :class:`TracedCall` (SciPy's NumPy
-    namespace plus the traced arguments); otherwise SciPy's own function.
-``xp_promote(..., xp=...)`` (``logsumexp`` only)
-    With a :class:`TracedCall` it promotes the *values* of the arguments, so that
-    SciPy's shape and edge-case logic runs on plain arrays, as constants.
-``_logsumexp(a, b, ..., xp=...)`` (``logsumexp`` only)
-    The numerical core.  With a :class:`TracedCall` it is computed by
-    :func:`autodiff.numpy.logsumexp` on the traced arguments: the only place
-    the derivative flows.  SciPy keeps our result wherever it is finite.
-``xpx`` (``log_softmax`` only)
+``array_namespace(*arrays)`` (all releases)
+    The first statement of ``logsumexp`` (and, from 1.16, of ``softmax`` and
+    ``log_softmax``).  When an argument is a :class:`~autodiff.Tracer` it returns a
+    :class:`TracedCall` (SciPy's NumPy namespace plus the traced arguments);
+    otherwise SciPy's own function.
+``xp_promote(..., xp=...)`` (1.16, 1.17) / ``xp_broadcast_promote(..., xp=...)`` (1.15)
+    ``logsumexp``'s second statement.  With a :class:`TracedCall` it promotes (and
+    broadcasts) the *values* of the arguments, so that SciPy's shape and edge-case
+    logic runs on plain arrays, as constants.
+``_logsumexp(a, b, ..., xp=...)`` (all releases)
+    The numerical core, called by ``logsumexp`` only.  With a :class:`TracedCall`
+    it is computed by :func:`autodiff.numpy.logsumexp` on the traced arguments: the
+    only place the derivative flows.  It returns what SciPy's core returns, ``(out,
+    sign)`` with kept dimensions and NaN where the sum is negative unless the sign
+    is asked for; 1.16 and 1.17 then keep our result wherever it is finite, 1.15
+    uses it as it is.
+``xpx`` (1.16, 1.17; ``log_softmax`` only)
     ``xpx.at(x, mask).set(v)`` on a traced ``x`` becomes ``np.where(mask, v, x)``
     (SciPy zeroes an infinite shift in place, which a tracer cannot do).
-``softmax`` and ``log_softmax`` run SciPy's own few lines on the tracer with the
-namespace's NumPy functions, which dispatch to autodiff.
+``_asarray_validated(x, check_finite=False)`` (1.15)
+    1.15's ``softmax`` and ``log_softmax`` start with this call, then use NumPy's
+    ``amax``, ``exp``, ``sum`` and ``log``, which dispatch to autodiff on a tracer:
+    a tracer is passed through as it is (any other call form keeps SciPy's
+    function, which refuses a tracer).
+
+With the tracer passed through, ``softmax`` (every release) and ``log_softmax``
+(1.16, 1.17) run SciPy's own few lines on it.  1.15's ``log_softmax`` zeroes the
+infinite entries of its shift with ``x_max[~np.isfinite(x_max)] = 0``, an
+in-place write that no name of the module can intercept: on a tracer of one or
+more dimensions it raises the ``TypeError`` for in-place assignment, which names
+``autodiff.scipy.special.log_softmax`` (:data:`HOOKED_RELEASES`).
 
 ``ad.stage`` refuses ``logsumexp`` this way with a ``StagingError`` (SciPy's
 wrapper computes on the values, which staging would freeze); stage
@@ -55,13 +71,27 @@ from .._shapes import shape_of
 from .._tracer import Tracer, base_value, is_complex
 from ..numpy._reductions import logsumexp as _ad_logsumexp
 
-__all__ = ["TracedCall", "install", "hooked_functions", "VERIFIED_SCIPY"]
+__all__ = ["TracedCall", "install", "hooked_functions", "VERIFIED_SCIPY", "LAYOUTS",
+           "HOOKED_RELEASES"]
 
-_HOOKED = ("array_namespace", "xp_promote", "_logsumexp", "xpx")
+#: For each SciPy (major, minor) release whose ``scipy/special/_logsumexp.py`` was read:
+#: the module globals rebound there.  1.16 and 1.17 differ only in a ``_sign`` helper
+#: that the hooks do not touch; 1.15 promotes with ``xp_broadcast_promote`` and its
+#: ``softmax``/``log_softmax`` validate with ``_asarray_validated`` and use NumPy.
+LAYOUTS = {
+    (1, 15): ("array_namespace", "xp_broadcast_promote", "_logsumexp", "_asarray_validated"),
+    (1, 16): ("array_namespace", "xp_promote", "_logsumexp", "xpx"),
+    (1, 17): ("array_namespace", "xp_promote", "_logsumexp", "xpx"),
+}
 #: SciPy (major, minor) releases whose ``scipy/special/_logsumexp.py`` was checked.
-VERIFIED_SCIPY = ((1, 17),)
-#: The SciPy functions these hooks make differentiable when called directly.
-_DISPATCHED = ("scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
+VERIFIED_SCIPY = tuple(LAYOUTS)
+#: The SciPy functions these hooks make differentiable when called directly, and on
+#: which releases (1.15's ``log_softmax`` writes into its traced shift in place).
+HOOKED_RELEASES = {
+    "scipy.special.logsumexp": ((1, 15), (1, 16), (1, 17)),
+    "scipy.special.softmax": ((1, 15), (1, 16), (1, 17)),
+    "scipy.special.log_softmax": ((1, 16), (1, 17)),
+}
 
 
 class TracedCall:
@@ -159,11 +189,71 @@ def _scipy_release() -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _hook_array_namespace(array_namespace, numpy_namespace):
+    @functools.wraps(array_namespace)
+    def hooked_array_namespace(*arrays):
+        if _has_tracer(arrays):
+            return TracedCall(arrays, numpy_namespace)
+        return array_namespace(*arrays)
+
+    return hooked_array_namespace
+
+
+def _hook_promote(promote, numpy_namespace):
+    """``xp_promote`` (1.16, 1.17) or ``xp_broadcast_promote`` (1.15): on the values."""
+
+    @functools.wraps(promote)
+    def hooked_promote(*args, xp=None, **kwargs):
+        if isinstance(xp, TracedCall):
+            return promote(*(base_value(a) for a in args), xp=numpy_namespace, **kwargs)
+        return promote(*args, xp=xp, **kwargs)
+
+    return hooked_promote
+
+
+def _hook_logsumexp(scipy_logsumexp, numpy_namespace):
+    @functools.wraps(scipy_logsumexp)
+    def hooked_logsumexp(a, b, *, axis, return_sign, xp):
+        if isinstance(xp, TracedCall):
+            return _logsumexp_of_traced(a, b, axis=axis, return_sign=return_sign, xp=xp)
+        return scipy_logsumexp(a, b, axis=axis, return_sign=return_sign, xp=xp)
+
+    return hooked_logsumexp
+
+
+def _hook_asarray_validated(asarray_validated, numpy_namespace):
+    """1.15's ``softmax``/``log_softmax`` call ``_asarray_validated(x, check_finite=False)``,
+    which for an ndarray is ``np.asarray(x)``: a tracer is already an array."""
+
+    @functools.wraps(asarray_validated)
+    def hooked_asarray_validated(a, *args, **kwargs):
+        if isinstance(a, Tracer) and not args and kwargs == {"check_finite": False}:
+            return a
+        return asarray_validated(a, *args, **kwargs)
+
+    return hooked_asarray_validated
+
+
+def _hook_xpx(xpx, numpy_namespace):
+    return _ExtraNamespace(xpx)
+
+
+_HOOKS = {
+    "array_namespace": _hook_array_namespace,
+    "xp_promote": _hook_promote,
+    "xp_broadcast_promote": _hook_promote,
+    "_logsumexp": _hook_logsumexp,
+    "_asarray_validated": _hook_asarray_validated,
+    "xpx": _hook_xpx,
+}
+
+
 def install(module=None) -> bool:
     """Rebind the hooked names of ``scipy.special._logsumexp`` (idempotent).
 
-    Returns True when the hooks are in place, False when the module does not have
-    the layout they were written for (then nothing is changed).
+    Returns True when the hooks are in place, False when the release is not one of
+    :data:`VERIFIED_SCIPY` or the module lacks one of the names of its layout (then
+    nothing is changed).
     """
     if module is None:
         try:
@@ -172,34 +262,13 @@ def install(module=None) -> bool:
             return False
     if getattr(module, "_autodiff_hooks", False):
         return True
-    if _scipy_release() not in VERIFIED_SCIPY or not all(hasattr(module, n) for n in _HOOKED):
+    names = LAYOUTS.get(_scipy_release())
+    if names is None or not all(hasattr(module, n) for n in names):
         return False
-    array_namespace, xp_promote = module.array_namespace, module.xp_promote
-    scipy_logsumexp, xpx = module._logsumexp, module.xpx
     numpy_namespace = importlib.import_module("scipy._lib.array_api_compat.numpy")
-
-    @functools.wraps(array_namespace)
-    def hooked_array_namespace(*arrays):
-        if _has_tracer(arrays):
-            return TracedCall(arrays, numpy_namespace)
-        return array_namespace(*arrays)
-
-    @functools.wraps(xp_promote)
-    def hooked_xp_promote(*args, xp, **kwargs):
-        if isinstance(xp, TracedCall):
-            return xp_promote(*(base_value(a) for a in args), xp=numpy_namespace, **kwargs)
-        return xp_promote(*args, xp=xp, **kwargs)
-
-    @functools.wraps(scipy_logsumexp)
-    def hooked_logsumexp(a, b, *, axis, return_sign, xp):
-        if isinstance(xp, TracedCall):
-            return _logsumexp_of_traced(a, b, axis=axis, return_sign=return_sign, xp=xp)
-        return scipy_logsumexp(a, b, axis=axis, return_sign=return_sign, xp=xp)
-
-    module.array_namespace = hooked_array_namespace
-    module.xp_promote = hooked_xp_promote
-    module._logsumexp = hooked_logsumexp
-    module.xpx = _ExtraNamespace(xpx)
+    hooked = {n: _HOOKS[n](getattr(module, n), numpy_namespace) for n in names}
+    for name, value in hooked.items():
+        setattr(module, name, value)
     module._autodiff_hooks = True
     return True
 
@@ -207,4 +276,7 @@ def install(module=None) -> bool:
 def hooked_functions() -> tuple[str, ...]:
     """Names of the SciPy functions that take traced values directly (hooks in place)."""
     module = importlib.import_module("scipy.special._logsumexp")
-    return _DISPATCHED if getattr(module, "_autodiff_hooks", False) else ()
+    if not getattr(module, "_autodiff_hooks", False):
+        return ()
+    release = _scipy_release()
+    return tuple(name for name, releases in HOOKED_RELEASES.items() if release in releases)

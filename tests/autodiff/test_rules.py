@@ -29,7 +29,13 @@ import autodiff.scipy.special as asp
 from autodiff._registry import PRIMITIVES
 from autodiff._reverse import ReverseTrace
 from autodiff._tracer import new_level
-from autodiff.scipy import _ndimage_boundary, _ndimage_bspline, _ndimage_filters, _ndimage_prefilter
+from autodiff.scipy import (
+    _ndimage_boundary,
+    _ndimage_bspline,
+    _ndimage_filters,
+    _ndimage_prefilter,
+    _special_hooks,
+)
 
 
 def discover_primitives() -> dict[str, ad.Primitive]:
@@ -513,7 +519,23 @@ def inexact(a) -> np.ndarray:
     return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
 
 
-@pytest.mark.parametrize("key", sorted(CASES))
+#: Cases of SciPy's own Python functions that cannot be traced on the installed SciPy
+#: release, with the reason; what they do there instead is tested in
+#: scipy/test_special_hooks.py.
+RELEASE_SKIPS = {
+    "log[scipy.special.log_softmax]": (
+        "SciPy 1.15's log_softmax writes into its traced shift in place (x_max[...] = 0): "
+        "it raises the error naming autodiff.scipy.special.log_softmax"),
+} if _special_hooks._scipy_release() == (1, 15) else {}
+
+
+def case_params(keys, prefix: str = ""):
+    """``keys`` for ``parametrize``, those of :data:`RELEASE_SKIPS` skipped with their reason."""
+    return [pytest.param(k, marks=pytest.mark.skip(reason=RELEASE_SKIPS[k[len(prefix):]]))
+            if k.startswith(prefix) and k[len(prefix):] in RELEASE_SKIPS else k for k in keys]
+
+
+@pytest.mark.parametrize("key", case_params(sorted(CASES)))
 def test_rule(key):
     f, args, order = _case(key)
     args = tuple(inexact(a) for a in args)

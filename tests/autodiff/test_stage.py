@@ -61,7 +61,7 @@ UNSTAGEABLE = ("linalg.eig", "linalg.eigh", "linalg.eigvalsh", "linalg.svd", "li
                "linalg.complement", "scipy.linalg.lu_factor")
 
 
-@pytest.mark.parametrize("key", sorted(CASES))
+@pytest.mark.parametrize("key", test_rules.case_params(sorted(CASES), prefix="rules:"))
 def test_rule_staged(key):
     entry = CASES[key]
     f, args, order = entry[0], entry[1], entry[2] if len(entry) > 2 else 2

@@ -1,6 +1,7 @@
 """SciPy's own ``scipy.special.logsumexp``, ``softmax`` and ``log_softmax`` called on
 traced values (the hooks of :mod:`autodiff.scipy._special_hooks`)."""
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,16 @@ import scipy.special as sc
 import autodiff as ad
 from autodiff.scipy import _special_hooks
 
+RELEASE = _special_hooks._scipy_release()
+ALL_THREE = ("scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
+#: What takes traced values on each verified release.  1.15's log_softmax zeroes the
+#: infinite entries of its shift in place (x_max[~np.isfinite(x_max)] = 0).
+EXPECTED_HOOKED = {
+    (1, 15): ("scipy.special.logsumexp", "scipy.special.softmax"),
+    (1, 16): ALL_THREE,
+    (1, 17): ALL_THREE,
+}
+
 
 @pytest.fixture
 def rng():
@@ -20,11 +31,25 @@ def rng():
 
 def test_hooks_are_installed_for_a_verified_scipy():
     # A new SciPy release fails here on purpose: read its scipy/special/_logsumexp.py,
-    # check the flow described in autodiff/scipy/_special_hooks.py, then add it to
-    # VERIFIED_SCIPY.
-    assert _special_hooks._scipy_release() in _special_hooks.VERIFIED_SCIPY
-    assert _special_hooks.hooked_functions() == (
-        "scipy.special.logsumexp", "scipy.special.softmax", "scipy.special.log_softmax")
+    # check the flow described in autodiff/scipy/_special_hooks.py, then add its layout
+    # to LAYOUTS (and HOOKED_RELEASES).
+    assert RELEASE in _special_hooks.VERIFIED_SCIPY
+    assert _special_hooks.hooked_functions() == EXPECTED_HOOKED[RELEASE]
+    assert set(EXPECTED_HOOKED) == set(_special_hooks.VERIFIED_SCIPY)
+    module = sys.modules["scipy.special._logsumexp"]
+    for name in _special_hooks.LAYOUTS[RELEASE]:
+        hooked = getattr(module, name)
+        assert getattr(hooked, "__wrapped__", None) is not None or name == "xpx", name
+
+
+def log_softmax_of_a_tracer():
+    """What calling SciPy's log_softmax on a traced array (of one or more dimensions)
+    does on the installed release: works, or raises the error naming ours."""
+    if RELEASE == (1, 15):
+        return pytest.raises(TypeError, match=r"in-place assignment .* It was called from "
+                             r"scipy\.special\.log_softmax: use "
+                             r"autodiff\.scipy\.special\.log_softmax instead")
+    return contextlib.nullcontext()
 
 
 def test_an_unverified_layout_or_release_is_left_alone(monkeypatch):
@@ -32,6 +57,7 @@ def test_an_unverified_layout_or_release_is_left_alone(monkeypatch):
 
     stand_in = types.ModuleType("stand_in")
     stand_in.array_namespace = stand_in.xp_promote = stand_in._logsumexp = len
+    monkeypatch.setattr(_special_hooks, "_scipy_release", lambda: (1, 17))
     assert not _special_hooks.install(stand_in)  # no xpx: not the layout the hooks know
     assert stand_in.array_namespace is len and not hasattr(stand_in, "_autodiff_hooks")
     stand_in.xpx = types.ModuleType("xpx")
@@ -130,6 +156,11 @@ def test_derivative_with_respect_to_a_zero_weight():
 def test_softmax_family_of_a_tracer(rng, name, axis):
     f = lambda x: getattr(sc, name)(x, axis=axis)  # noqa: E731
     x = rng.standard_normal((3, 4))
+    if name == "log_softmax":
+        with log_softmax_of_a_tracer() as refused:
+            ad.jvp(f, (x,), (np.ones_like(x),))
+        if refused is not None:  # SciPy 1.15
+            return
     out, _ = ad.jvp(f, (x,), (np.ones_like(x),))
     np.testing.assert_allclose(out, f(x), rtol=1e-13)
     ad.check_grads(f, (x,), order=2)
@@ -139,6 +170,10 @@ def test_log_softmax_with_a_minus_infinite_entry():
     # SciPy updates the shift with xpx.at(x_max, ~isfinite(x_max)).set(0) on every call
     # with an axis: done functionally (np.where) on a traced shift.
     x = np.array([[1.0, 2.0, -np.inf], [0.5, -1.0, 3.0]])
+    with log_softmax_of_a_tracer() as refused:
+        ad.jvp(lambda x: sc.log_softmax(x, axis=1), (x,), (np.ones_like(x),))
+    if refused is not None:  # SciPy 1.15
+        return
     out = ad.jvp(lambda x: sc.log_softmax(x, axis=1), (x,), (np.ones_like(x),))[0]
     np.testing.assert_array_equal(out, sc.log_softmax(x, axis=1))
     g = ad.grad(lambda x: sc.log_softmax(x, axis=1)[0, 0])(x)
@@ -165,6 +200,25 @@ def test_plain_calls_are_bit_identical_to_scipy(rng):
             assert type(h) is type(r)
 
 
+@pytest.mark.skipif(RELEASE != (1, 15), reason="SciPy 1.15's softmax and log_softmax only")
+def test_scipy_1_15_softmax_family_validation():
+    # 1.15 calls _asarray_validated(x, check_finite=False): the hook passes a tracer
+    # through for that call only; any other call form is SciPy's, which refuses it.
+    module = sys.modules["scipy.special._logsumexp"]
+    x = np.array([0.3, -1.0, 2.0])
+    ad.jvp(lambda x: module._asarray_validated(x, check_finite=False) * 1.0, (x,), (x,))
+    with pytest.raises(TypeError, match="would drop its derivative"):
+        ad.jvp(lambda x: module._asarray_validated(x), (x,), (x,))
+    # A 0-d log_softmax has no shift to write into: it works (the value is 0).
+    g = ad.grad(lambda x: sc.log_softmax(x))(np.float64(0.7))
+    assert g == 0.0
+    with log_softmax_of_a_tracer():
+        ad.grad(lambda x: sc.log_softmax(x)[0])(x)
+    # softmax stages (nothing is computed on values).
+    staged = ad.stage(ad.grad(lambda x: sc.softmax(x)[0]))
+    np.testing.assert_allclose(staged(x), ad.grad(lambda x: sc.softmax(x)[0])(x), rtol=1e-14)
+
+
 def test_staging_refuses_scipys_logsumexp_and_stages_autodiffs():
     # SciPy's wrapper handles shapes and infinities on the values, which staging would
     # freeze into the generated code: a clear StagingError, never a frozen value.
@@ -179,16 +233,14 @@ def test_staging_refuses_scipys_logsumexp_and_stages_autodiffs():
 class _without_hooks:
     """SciPy's original module globals, for the duration of a ``with`` block."""
 
-    names = ("array_namespace", "xp_promote", "_logsumexp")
-
     def __init__(self, module):
         self.module = module
 
     def __enter__(self):
-        self.saved = {n: getattr(self.module, n) for n in self.names + ("xpx",)}
-        for n in self.names:
-            setattr(self.module, n, self.saved[n].__wrapped__)
-        self.module.xpx = self.saved["xpx"]._module
+        names = _special_hooks.LAYOUTS[RELEASE]
+        self.saved = {n: getattr(self.module, n) for n in names}
+        for n, hooked in self.saved.items():
+            setattr(self.module, n, hooked._module if n == "xpx" else hooked.__wrapped__)
 
     def __exit__(self, *exc):
         for n, v in self.saved.items():

@@ -15,6 +15,7 @@ gradients.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -616,8 +617,14 @@ def final_result(fixed, moving, *, flow=None, model=None, params=None, center=No
         # (a diagonal matrix, e.g. a translation, takes SciPy's faster zoom/shift path)
         linear = matrix[:ndim, :ndim]
         if np.array_equal(linear, np.diag(np.diag(linear))):
-            warped = ndi.affine_transform(moving, np.diag(linear), offset=matrix[:ndim, ndim],
-                                          order=3, mode="constant", cval=0.0)
+            with warnings.catch_warnings():
+                # SciPy < 1.16 notes that a 1-D matrix (the diagonal) changed meaning in
+                # SciPy 0.18; the diagonal is what is meant here
+                warnings.filterwarnings("ignore", message="The behavior of affine_transform "
+                                        "with a 1-D array", category=UserWarning)
+                warped = ndi.affine_transform(moving, np.diag(linear),
+                                              offset=matrix[:ndim, ndim], order=3,
+                                              mode="constant", cval=0.0)
         else:
             warped = ndi.affine_transform(moving, matrix, order=3, mode="constant", cval=0.0)
     else:

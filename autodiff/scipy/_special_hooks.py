@@ -15,7 +15,7 @@ on the release (:data:`LAYOUTS`):
     ``log_softmax``).  When an argument is a :class:`~autodiff.Tracer` it returns a
     :class:`TracedCall` (SciPy's NumPy namespace plus the traced arguments);
     otherwise SciPy's own function.
-``xp_promote(..., xp=...)`` (1.16, 1.17) / ``xp_broadcast_promote(..., xp=...)`` (1.15)
+``xp_promote(..., xp=...)`` (1.16-1.18) / ``xp_broadcast_promote(..., xp=...)`` (1.15)
     ``logsumexp``'s second statement.  With a :class:`TracedCall` it promotes (and
     broadcasts) the *values* of the arguments, so that SciPy's shape and edge-case
     logic runs on plain arrays, as constants.
@@ -24,9 +24,9 @@ on the release (:data:`LAYOUTS`):
     it is computed by :func:`autodiff.numpy.logsumexp` on the traced arguments: the
     only place the derivative flows.  It returns what SciPy's core returns, ``(out,
     sign)`` with kept dimensions and NaN where the sum is negative unless the sign
-    is asked for; 1.16 and 1.17 then keep our result wherever it is finite, 1.15
+    is asked for; 1.16-1.18 then keep our result wherever it is finite, 1.15
     uses it as it is.
-``xpx`` (1.16, 1.17; ``log_softmax`` only)
+``xpx`` (1.16-1.18; ``log_softmax`` only)
     ``xpx.at(x, mask).set(v)`` on a traced ``x`` becomes ``np.where(mask, v, x)``
     (SciPy zeroes an infinite shift in place, which a tracer cannot do).
 ``_asarray_validated(x, check_finite=False)`` (1.15)
@@ -36,7 +36,7 @@ on the release (:data:`LAYOUTS`):
     function, which refuses a tracer).
 
 With the tracer passed through, ``softmax`` (every release) and ``log_softmax``
-(1.16, 1.17) run SciPy's own few lines on it.  1.15's ``log_softmax`` zeroes the
+(1.16-1.18) run SciPy's own few lines on it.  1.15's ``log_softmax`` zeroes the
 infinite entries of its shift with ``x_max[~np.isfinite(x_max)] = 0``, an
 in-place write that no name of the module can intercept: on a tracer of one or
 more dimensions it raises the ``TypeError`` for in-place assignment, which names
@@ -76,21 +76,23 @@ __all__ = ["TracedCall", "install", "hooked_functions", "VERIFIED_SCIPY", "LAYOU
 
 #: For each SciPy (major, minor) release whose ``scipy/special/_logsumexp.py`` was read:
 #: the module globals rebound there.  1.16 and 1.17 differ only in a ``_sign`` helper
-#: that the hooks do not touch; 1.15 promotes with ``xp_broadcast_promote`` and its
+#: that the hooks do not touch, 1.18 from 1.17 only in where ``xpx`` is imported from
+#: (``scipy._external``); 1.15 promotes with ``xp_broadcast_promote`` and its
 #: ``softmax``/``log_softmax`` validate with ``_asarray_validated`` and use NumPy.
 LAYOUTS = {
     (1, 15): ("array_namespace", "xp_broadcast_promote", "_logsumexp", "_asarray_validated"),
     (1, 16): ("array_namespace", "xp_promote", "_logsumexp", "xpx"),
     (1, 17): ("array_namespace", "xp_promote", "_logsumexp", "xpx"),
+    (1, 18): ("array_namespace", "xp_promote", "_logsumexp", "xpx"),
 }
 #: SciPy (major, minor) releases whose ``scipy/special/_logsumexp.py`` was checked.
 VERIFIED_SCIPY = tuple(LAYOUTS)
 #: The SciPy functions these hooks make differentiable when called directly, and on
 #: which releases (1.15's ``log_softmax`` writes into its traced shift in place).
 HOOKED_RELEASES = {
-    "scipy.special.logsumexp": ((1, 15), (1, 16), (1, 17)),
-    "scipy.special.softmax": ((1, 15), (1, 16), (1, 17)),
-    "scipy.special.log_softmax": ((1, 16), (1, 17)),
+    "scipy.special.logsumexp": ((1, 15), (1, 16), (1, 17), (1, 18)),
+    "scipy.special.softmax": ((1, 15), (1, 16), (1, 17), (1, 18)),
+    "scipy.special.log_softmax": ((1, 16), (1, 17), (1, 18)),
 }
 
 
@@ -200,7 +202,7 @@ def _hook_array_namespace(array_namespace, numpy_namespace):
 
 
 def _hook_promote(promote, numpy_namespace):
-    """``xp_promote`` (1.16, 1.17) or ``xp_broadcast_promote`` (1.15): on the values."""
+    """``xp_promote`` (1.16-1.18) or ``xp_broadcast_promote`` (1.15): on the values."""
 
     @functools.wraps(promote)
     def hooked_promote(*args, xp=None, **kwargs):
@@ -265,7 +267,8 @@ def install(module=None) -> bool:
     names = LAYOUTS.get(_scipy_release())
     if names is None or not all(hasattr(module, n) for n in names):
         return False
-    numpy_namespace = importlib.import_module("scipy._lib.array_api_compat.numpy")
+    # SciPy's own namespace for NumPy arrays (its module moved between releases)
+    numpy_namespace = module.array_namespace(np.empty(0))
     hooked = {n: _HOOKS[n](getattr(module, n), numpy_namespace) for n in names}
     for name, value in hooked.items():
         setattr(module, name, value)

@@ -8,12 +8,13 @@ dispatch to autodiff through ``__array_ufunc__``.  SciPy's own ``logsumexp``
 imported: :mod:`._special_hooks` rebinds the names those functions look up in
 their module at call time (``array_namespace`` first), behind a type check, so a
 traced call is computed by :func:`logsumexp` here and plain calls keep SciPy's
-path.  This holds on the SciPy releases whose source was checked (1.15, 1.16,
-1.17), except SciPy 1.15's ``log_softmax``, which writes into its shift in place
-and so raises an error naming :func:`log_softmax` here.  SciPy's other Python
-functions (``multigammaln``, ``polygamma``) convert their input with
-``np.asanyarray`` before anything could dispatch, so calling them on a traced value
-raises an error that names the function here to use instead.
+path.  This holds on the SciPy releases whose source was checked (1.15 to 1.18),
+except SciPy 1.15's ``log_softmax``, which writes into its shift in place and so
+raises an error naming :func:`log_softmax` here; on a release not yet checked the
+hooks are not installed and these calls raise the error naming the function here.
+SciPy's other Python functions (``multigammaln``, ``polygamma``) convert their
+input with ``np.asanyarray`` before anything could dispatch, so calling them on a
+traced value raises an error that names the function here to use instead.
 
 Orders (``v`` of ``iv``, ``n`` of ``polygamma``) are constants: a traced order is a
 clear ``NotImplementedError``.  The shape parameters of ``gammainc``, ``gammaincc``,

@@ -387,8 +387,16 @@ def _refuse_sparse(other, name: str) -> None:
             "for the matrix product write X @ w (the only sparse operation supported)")
 
 
-def _operator(prim: Primitive, name: str, reflected: str | None) -> None:
+def _operator(prim: Primitive, name: str, reflected: str | None,
+              same: Primitive | None = None) -> None:
+    """Install ``x <name> other`` (and the reflected operator) for ``prim`` on tracers.
+
+    ``same`` is the unary primitive for an operand combined with itself (``x * x`` is
+    ``square(x)``: equal values, one product per mode instead of two and a sum).
+    """
     def op(self, other):
+        if other is self and same is not None:
+            return self._trace.process(same, (self,), NO_KWARGS)
         if type(other) not in _DENSE:
             if not isinstance(other, Tracer):
                 _refuse_sparse(other, prim.name)
@@ -411,9 +419,10 @@ def _operator(prim: Primitive, name: str, reflected: str | None) -> None:
 
 for _prim, _name, _reflected in (
         (add, "__add__", "__radd__"), (subtract, "__sub__", "__rsub__"),
-        (multiply, "__mul__", "__rmul__"), (true_divide, "__truediv__", "__rtruediv__"),
+        (true_divide, "__truediv__", "__rtruediv__"),
         (power, "__pow__", "__rpow__"), (remainder, "__mod__", "__rmod__")):
     _operator(_prim, _name, _reflected)
+_operator(multiply, "__mul__", "__rmul__", same=square)
 del _prim, _name, _reflected
 
 

@@ -125,3 +125,25 @@ def test_a_disabled_collector_stays_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_square_written_as_a_product_matches_the_product():
+    # x * x is recorded as square(x): one product per mode instead of two and a sum.
+    rng = np.random.default_rng(3)
+    x, v = rng.standard_normal(7), rng.standard_normal(7)
+
+    def as_operator(x):
+        y = np.sin(x)
+        return np.sum(y * y * x)
+
+    def as_ufunc(x):
+        y = np.sin(x)
+        return np.sum(np.multiply(y, y) * x)
+
+    assert as_operator(x) == as_ufunc(x)
+    np.testing.assert_array_equal(ad.grad(as_operator)(x), ad.grad(as_ufunc)(x))
+    np.testing.assert_array_equal(ad.hvp(as_operator)(x, v), ad.hvp(as_ufunc)(x, v))
+    z = x + 1j * v
+    np.testing.assert_array_equal(ad.grad(lambda z: np.sum(np.abs(z * z)))(z),
+                                  ad.grad(lambda z: np.sum(np.abs(np.multiply(z, z))))(z))
+    assert "square" in str(ad.trace(lambda x: x * x, 1.5))

@@ -158,7 +158,9 @@ CASES = {
     "subtract": (lambda x, y: x - y, (normal(*COL), normal(*ROW))),
     "subtract[rsub]": (lambda x: 1.0 - x, (normal(3),)),
     "multiply": (lambda x, y: x * y, (normal(*COL), normal(*ROW))),
-    "multiply[same]": (lambda x: x * x, (normal(3),)),
+    # the operator x * x is square(x); np.multiply keeps both operands
+    "multiply[same]": (lambda x: np.multiply(x, x), (normal(3),)),
+    "square[x * x]": (lambda x: x * x, (normal(3),)),
     "multiply[3d]": (lambda x, y: x * y, (normal(2, 1, 4), normal(3, 1))),
     "divide": (lambda x, y: x / y, (normal(*COL), uniform(0.5, 2.0, *ROW))),
     "divide[rtruediv]": (lambda x: 2.0 / x, (uniform(0.5, 2.0, 3),)),

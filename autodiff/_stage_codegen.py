@@ -316,11 +316,22 @@ def generate(program: list, inputs: list[int], outputs, names: dict[int, str],
         seen[rhs] = outs
         entries.append((item, rhs))
     in_place = _in_place(entries, names, outputs, inputs, meta or {})
+    scattered = _scatters_added_in_place(entries, in_place, names, outputs, meta or {})
     body = [_guard_line(g, names[g.node], writer) for g in signature]
     body += [f"    {names[i]} = {writer.expr(np.float64)}({names[i]})" for i in as_float64]
+    skipped = {j for j, _ in scattered.values()}
     for k, (item, rhs) in enumerate(entries):
         if type(item) is Guard:
             body.append(_guard_line(item, names[item.node], writer))
+            continue
+        if k in skipped:
+            continue
+        if k in scattered:  # a + scatter_add(v, index): v added into a's slice
+            target, (_, scatter) = in_place[k], scattered[k]
+            values, index = scatter.args[0], scatter.kwargs["index"]
+            body.append(f"    {target}[{writer.index(index)}] += {writer.expr(values)}"
+                        "  # in place: the scattered cotangent added into its slice")
+            body.append(f"    {names[item.outs]} = {target}")
             continue
         outs = _outs(item)
         lhs = ", ".join(names[o] for o in outs) + ("," if len(outs) == 1 and
@@ -381,6 +392,58 @@ def _in_place(entries: list, names: dict, outputs, inputs, meta: dict) -> dict[i
                 fresh.add(names[item.outs])
                 break
     return chosen
+
+
+def _scatters_added_in_place(entries: list, in_place: dict, names: dict, outputs,
+                             meta: dict) -> dict[int, tuple[int, Op]]:
+    """Sums ``a + scatter_add(v, shape, index)`` done in place into ``a`` -> (the scatter's
+    entry, its op), when the scatter is used only there, has the sum's shape (nothing
+    broadcasts) and ``index`` holds only ints, slices of constants and None:
+    ``a[index] += v`` then adds the same values without the array of zeros (the
+    interpreter's lazy indexed cotangent does the same)."""
+    scatter_fun = _scatter_add_fun()
+    if scatter_fun is None or not in_place:
+        return {}
+    made: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    for k, (item, _) in enumerate(entries):
+        refs: list = []
+        _refs((item.args, item.kwargs) if type(item) is Op else Ref(item.node), refs)
+        for node in refs:
+            uses[node] = uses.get(node, 0) + 1
+        if type(item) is Op and item.callee is scatter_fun and type(item.outs) is int:
+            made[item.outs] = k
+    roots: list = []
+    _refs(outputs, roots)
+    found = {}
+    for k, target in in_place.items():
+        item = entries[k][0]
+        if item.callee is not np.add:
+            continue
+        for a in item.args:
+            if type(a) is not Ref or names[a.node] == target or a.node not in made:
+                continue
+            scatter = entries[made[a.node]][0]
+            index = scatter.kwargs.get("index")
+            out_meta = meta.get(item.outs)
+            if (uses.get(a.node) == 1 and a.node not in roots and type(index) is tuple
+                    and all(_plain_index(i) for i in index) and out_meta is not None
+                    and tuple(scatter.kwargs.get("shape", ())) == tuple(out_meta[1])):
+                found[k] = (made[a.node], scatter)
+    return found
+
+
+def _plain_index(i) -> bool:
+    if type(i) is slice:
+        return all(v is None or type(v) is int for v in (i.start, i.stop, i.step))
+    return i is None or i is Ellipsis or type(i) is int
+
+
+def _scatter_add_fun():
+    from ._registry import PRIMITIVES
+
+    prim = PRIMITIVES.get("scatter_add")
+    return None if prim is None else prim.fun
 
 
 def _output_expr(outputs, writer: _Writer) -> str:

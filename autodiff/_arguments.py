@@ -38,11 +38,11 @@ def check_holomorphic_inputs(leaves, where: str, holomorphic: bool) -> None:
     """JAX's rule: ``holomorphic=True`` needs complex inputs; without it, transforms that
     build a complex-linear derivative (jacfwd, hessian) refuse complex inputs."""
     for x in leaves:
-        complex_input = np.issubdtype(np.result_type(base_value(x)), np.complexfloating)
+        complex_input = dtype_of(x).kind == "c"
         if holomorphic and not complex_input:
             raise TypeError(
                 f"{where}(holomorphic=True) needs complex inputs, got dtype "
-                f"{np.result_type(base_value(x))}; pass x.astype(complex)")
+                f"{dtype_of(x)}; pass x.astype(complex)")
         if not holomorphic and complex_input and where in ("jacfwd", "hessian"):
             raise TypeError(
                 f"{where} of a function of complex inputs: pass holomorphic=True if the "
@@ -90,10 +90,15 @@ def dtype_of(x) -> np.dtype:
     return np.result_type(base_value(x))
 
 
+def float_dtype_of(x) -> np.dtype:
+    """The dtype of ``x`` if it is floating (real or complex), float64 otherwise."""
+    dtype = dtype_of(x)
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
 def zeros_like(x):
     v = base_value(x)
-    dtype = dtype_of(v)
-    return np.zeros(np.shape(v), dtype=dtype if dtype.kind in "fc" else float)
+    return np.zeros(np.shape(v), dtype=float_dtype_of(v))
 
 
 def check_dense_size(n_out: int, n_in: int, itemsize: int, what: str, hint: str) -> None:

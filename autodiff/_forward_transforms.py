@@ -16,6 +16,8 @@ from ._arguments import (
     check_dense_size,
     check_holomorphic_inputs,
     check_real_output,
+    dtype_of,
+    float_dtype_of,
     same_shape,
 )
 from ._forward import ForwardTrace, ForwardTracer, LinearizeTrace, LinearizeTracer
@@ -39,16 +41,11 @@ FORWARD_MIN_BATCH = 64
 FORWARD_MAX_ELEMENTS = 2**24
 
 
-def _float_dtype(x) -> np.dtype:
-    dtype = np.result_type(base_value(x))
-    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
-
-
 def output_tangent(out, trace, k):
     """(primal, batched tangent) of an output of a forward trace (zeros if constant)."""
     if isinstance(out, ForwardTracer) and out._trace is trace:
         return out.primal, cast_like(out.tangent, out.primal)
-    return out, np.zeros((k,) + shape_of(out), dtype=_float_dtype(out))
+    return out, np.zeros((k,) + shape_of(out), dtype=float_dtype_of(out))
 
 
 def _batched_tangents(p_leaves, t_leaves, where):
@@ -58,9 +55,9 @@ def _batched_tangents(p_leaves, t_leaves, where):
         if not isinstance(t, Tracer):
             if np.iscomplexobj(t) and not np.iscomplexobj(base_value(p)):
                 raise TypeError(f"{where}: a complex tangent for a real input (dtype "
-                                f"{np.result_type(base_value(p))}); pass the input as "
+                                f"{dtype_of(p)}); pass the input as "
                                 "complex, x.astype(complex), to move it off the real line")
-            t = np.asarray(t, dtype=_float_dtype(p))
+            t = np.asarray(t, dtype=float_dtype_of(p))
         batched.append(np.reshape(t, (1,) + shape_of(t)))
     return batched
 
@@ -151,7 +148,7 @@ def linearize(f: Callable, *primals):
         for v, t in zip(values, traced):
             tangent = next(replayed) if t else None
             if tangent is None:
-                tangent = np.zeros((1,) + shape_of(v), dtype=_float_dtype(v))
+                tangent = np.zeros((1,) + shape_of(v), dtype=float_dtype_of(v))
             result.append(cast_like(tangent[0], v))
         return tree_unflatten(out_td, result)
 
@@ -244,7 +241,7 @@ def _replayed(f, args, kwargs, n, td, leaves, basis, chunks, check):
         for v, t in zip(out_values, traced):
             tangent = next(replayed) if t else None
             if tangent is None:
-                tangent = np.zeros((k,) + shape_of(v), dtype=_float_dtype(v))
+                tangent = np.zeros((k,) + shape_of(v), dtype=float_dtype_of(v))
             tangents.append(cast_like(tangent, v))
         pieces.append(tangents)
     return out_td, out_values, pieces

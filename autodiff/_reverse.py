@@ -18,6 +18,7 @@ from . import _debug
 from ._tracer import (
     FIRST,
     REAL_TYPES,
+    SCALAR_TYPES,
     SECOND,
     STAGING_OBSERVERS,
     Primitive,
@@ -94,7 +95,7 @@ def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
     if previous is None:
         adjoints[parent] = c
         return
-    if type(previous) in _SCALARS and type(c) in _SCALARS:  # scalar code: a plain sum
+    if type(previous) in SCALAR_TYPES and type(c) in SCALAR_TYPES:  # scalar code: a plain sum
         adjoints[parent] = previous + c
         return
     if type(previous) is IndexedCotangent:
@@ -115,9 +116,6 @@ def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
     total = previous + c
     adjoints[parent] = total
     owned[parent] = type(total) is np.ndarray
-
-
-_SCALARS = frozenset((float, np.float64, np.float32))
 
 
 def _is_basic(index: tuple) -> bool:

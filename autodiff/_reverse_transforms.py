@@ -236,7 +236,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0,
             value = primal_out(o, trace)
             oshape = shape_of(value)
             m = math.prod(oshape)
-            dtype = np.result_type(base_value(value))
+            dtype = dtype_of(value)
             if holomorphic or np.issubdtype(dtype, np.complexfloating):
                 check_real_output(value, "jacrev", holomorphic)
             check_dense_size(m, n_in, dtype.itemsize, "the Jacobian",

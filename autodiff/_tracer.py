@@ -36,7 +36,8 @@ from ._shapes import align_rank, shape_of, unbroadcast
 
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
-           "STAGING_OBSERVERS", "unwrap", "apply_binary", "FIRST", "SECOND", "BOTH"]
+           "STAGING_OBSERVERS", "unwrap", "apply_binary", "FIRST", "SECOND", "BOTH",
+           "SCALAR_TYPES"]
 
 _levels = itertools.count(1)
 
@@ -324,11 +325,11 @@ def _joint_vjp(prim: Primitive) -> Callable:
     def vjp(which, ans, args, kwargs):
         if len(which) == 1:
             fn = maker_for(which[0])(ans, *args, **kwargs)
-            if prim.elementwise and type(ans) not in _SCALARS:
+            if prim.elementwise and type(ans) not in SCALAR_TYPES:
                 fn = _summed_if_broadcast(fn, shape_of(args[which[0]]), shape_of(ans))
             return lambda g: (fn(g),)
         fns = [maker_for(i)(ans, *args, **kwargs) for i in which]
-        if prim.elementwise and type(ans) not in _SCALARS:
+        if prim.elementwise and type(ans) not in SCALAR_TYPES:
             out_shape = shape_of(ans)
             fns = [_summed_if_broadcast(fn, shape_of(args[i]), out_shape)
                    for fn, i in zip(fns, which)]
@@ -340,8 +341,9 @@ def _joint_vjp(prim: Primitive) -> Callable:
     return vjp
 
 
-# A scalar result means every operand was a scalar too: nothing was broadcast.
-_SCALARS = frozenset((float, np.float64, np.float32))
+#: Real float scalar types: a result of one of them means every operand was a scalar
+#: too (nothing was broadcast).
+SCALAR_TYPES = frozenset((float, np.float64, np.float32))
 
 
 def _summed_if_broadcast(fn: Callable, shape: tuple, out_shape: tuple) -> Callable:
@@ -356,7 +358,7 @@ def _joint_jvp(prim: Primitive) -> Callable:
     rules = prim.jvp_rules
 
     def jvp(tangents, ans, args, kwargs):
-        aligned = prim.elementwise and type(ans) not in _SCALARS  # scalars: nothing to align
+        aligned = prim.elementwise and type(ans) not in SCALAR_TYPES  # scalars: nothing to align
         if aligned:
             out_shape = shape_of(ans)
             broadcast = False  # some traced operand is smaller than the output

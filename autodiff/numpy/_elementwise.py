@@ -26,6 +26,7 @@ from .._tracer import (
     BOTH,
     FIRST,
     NO_KWARGS,
+    SCALAR_TYPES,
     SECOND,
     Primitive,
     Tracer,
@@ -159,21 +160,18 @@ def arithmetic(ufunc, operator: Callable, vjps, jvps, scalar_vjp: Callable,
     return prim
 
 
-_SCALARS = frozenset((float, np.float64, np.float32))
-
-
 def _add_scalar_vjp(which, ans, x, y):
-    if type(ans) in _SCALARS:
+    if type(ans) in SCALAR_TYPES:
         return _twice if which is BOTH else _once
 
 
 def _subtract_scalar_vjp(which, ans, x, y):
-    if type(ans) in _SCALARS:
+    if type(ans) in SCALAR_TYPES:
         return _once if which is FIRST else _negated if which is SECOND else _once_negated
 
 
 def _multiply_scalar_vjp(which, ans, x, y):
-    if type(ans) in _SCALARS:
+    if type(ans) in SCALAR_TYPES:
         if which is FIRST:
             return lambda g: (g * y,)
         if which is SECOND:
@@ -182,7 +180,7 @@ def _multiply_scalar_vjp(which, ans, x, y):
 
 
 def _divide_scalar_vjp(which, ans, x, y):
-    if type(ans) in _SCALARS:
+    if type(ans) in SCALAR_TYPES:
         if which is FIRST:
             return lambda g: (g / y,)
         if which is SECOND:

@@ -43,6 +43,13 @@ class Record(NamedTuple):
     adjoint of the value to one cotangent per parent.  ``values = (args, primals,
     kwargs, ans)`` (``args`` as passed, with tracers) is kept only when the trace
     observes (``ad.trace``) or debugs NaNs.
+
+    In scalar code (float64 operands and value, the loops of scalar programs) the
+    linear map is a product with the partial derivatives, and ``vjp`` is the tuple
+    of those numbers instead of a function: ``(d,)`` or ``(d1, d2)`` for an
+    arithmetic operator, ``(derivative, ans, x)`` for a unary primitive, whose one
+    partial ``derivative(ans, x)`` is computed when the sweep reaches it.  Making
+    and calling a VJP closure cost more than the arithmetic of a scalar operation.
     """
 
     prim: Primitive | None
@@ -81,6 +88,17 @@ class IndexedCotangent:
 def dense(c):
     """A cotangent as an array (materializing a lazy indexed one)."""
     return c.materialize() if type(c) is IndexedCotangent else c
+
+
+def scalar_cotangents(g, partials: tuple) -> tuple:
+    """The cotangents ``g * d`` of a scalar record's partial derivatives (see
+    :class:`Record`)."""
+    if len(partials) == 3:  # (derivative, ans, x) of a unary primitive
+        derivative, ans, x = partials
+        return (g * derivative(ans, x),)
+    if len(partials) == 1:
+        return (g * partials[0],)
+    return (g * partials[0], g * partials[1])
 
 
 def add_cotangent(adjoints: list, owned: list, parent: int, c) -> None:
@@ -147,15 +165,25 @@ class ReverseTrace:
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ReverseTracer:
         n_args = len(args)
+        tape = self.tape
         if n_args == 1:  # the common unary case, unrolled (bind routed it here)
             p = args[0].primal
-            primals, which, parents = [p], FIRST, (args[0].index,)
+            parents = (args[0].index,)
+            if type(p) is np.float64 and prim.derivative is not None and not self.observe:
+                ans = prim.fun(p, **kwargs)
+                tape.append(_new_record(Record, (prim, parents, (prim.derivative, ans, p), None)))
+                return ReverseTracer(self, ans, len(tape) - 1)
+            primals, which = [p], FIRST
             ans = bind(prim, primals, kwargs) if isinstance(p, Tracer) else prim.fun(p, **kwargs)
         elif n_args == 2:  # binary operators
             a, b = args
             primals, which, ans = apply_binary(self, prim, a, b, kwargs)
             parents = ((a.index,) if which is FIRST else (b.index,) if which is SECOND
                        else (a.index, b.index))
+            if type(ans) is np.float64 and prim.partials is not None and not self.observe:
+                tape.append(_new_record(Record, (prim, parents, prim.partials[which](*primals),
+                                                 None)))
+                return ReverseTracer(self, ans, len(tape) - 1)
         else:
             primals, which, lower = unwrap(self, args)
             parents = tuple([args[i].index for i in which])
@@ -171,7 +199,6 @@ class ReverseTrace:
         vjp = prim.vjp(which, ans, primals, kwargs)
         if type(ans) not in REAL_TYPES and is_complex(ans):
             vjp = real_cotangents(vjp, which, primals)
-        tape = self.tape
         tape.append(_new_record(Record, (prim, parents, vjp, values)))
         return ReverseTracer(self, ans, len(tape) - 1)
 
@@ -205,15 +232,18 @@ class ReverseTrace:
                 tape[index] = None
             if type(g) is IndexedCotangent:
                 g = g.materialize()
-            cotangents = vjp(g)
+            cotangents = scalar_cotangents(g, vjp) if type(vjp) is tuple else vjp(g)
             if values is not None and _debug.enabled:
                 _debug.check(prim, "backward (vjp)", [dense(c) for c in cotangents],
                              [g, values[3], *values[1]])
             if observer is not None:
                 observer(index, record, g, cotangents)
             for parent, c in zip(parents, cotangents):
-                if adjoints[parent] is None:  # the first contribution: nothing to add
+                previous = adjoints[parent]
+                if previous is None:  # the first contribution: nothing to add
                     adjoints[parent] = c
+                elif type(previous) is type(c) is np.float64:  # scalar code: a plain sum
+                    adjoints[parent] = previous + c
                 else:
                     add_cotangent(adjoints, owned, parent, c)
         return [dense(adjoints[i]) if i <= last else None for i in inputs]

@@ -66,15 +66,25 @@ class Primitive:
         Operands broadcast against each other like a ufunc's.  The per-argument
         rules given to :func:`defvjp` / :func:`defjvp` are then wrapped: cotangents
         are summed back to each operand's shape and tangents are rank-aligned.
+    scalar : callable or None
+        The same function as a Python operator, used by :func:`apply_binary` on
+        float64 scalars (a ufunc call on two scalars costs ten times the operator's).
+    derivative : callable or None
+        For a unary elementwise primitive, ``f'(x)`` as ``derivative(ans, x)``.
+    partials : dict or None
+        For a binary operator, ``partials[which](x, y)``: the partial derivatives of
+        ``f(x, y)`` with respect to the traced operands (``which``), where they are
+        exact products with the cotangent (``g * y`` for ``x * y``, not ``g / y``).
+        The reverse tape stores these numbers in scalar code instead of a VJP.
     """
 
     def __init__(self, fun: Callable, name: str | None = None, elementwise: bool = False):
         self.fun = fun
         self.name = name or getattr(fun, "__name__", repr(fun))
         self.elementwise = elementwise
-        #: the same function as a Python operator, used by :func:`apply_binary` on float64
-        #: scalars (a ufunc call on two scalars costs ten times the operator's)
         self.scalar: Callable | None = None
+        self.derivative: Callable | None = None
+        self.partials: dict | None = None
         self.vjp: Callable | None = None
         self.jvp: Callable | None = None
         self.vjp_makers: dict[int, Callable] = {}

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._registry import declare, implements, implements_constant
+from .._reverse import scalar_cotangents
 from .._tracer import (
     BOTH,
     FIRST,
@@ -54,7 +55,7 @@ def unary(ufunc, derivative: Callable, *, uses: str = "x", name: str | None = No
         return tangents[0] * derivative(ans, args[0])
 
     prim = declare(ufunc, name or ufunc.__name__, elementwise=True)
-    prim.vjp, prim.jvp = vjp, jvp
+    prim.vjp, prim.jvp, prim.derivative = vjp, jvp, derivative
     if register:
         implements(ufunc)(prim)
     return prim
@@ -141,42 +142,30 @@ def _identity_jvp(t, ans, x, y):
     return t
 
 
-def arithmetic(ufunc, operator: Callable, vjps, jvps, scalar_vjp: Callable,
-               name: str | None = None) -> Primitive:
-    """A binary primitive with shortcuts for float64 scalars, where nothing broadcasts.
+def arithmetic(ufunc, operator: Callable, vjps, jvps, *, partials: dict | None = None,
+               scalar_vjp: Callable | None = None, name: str | None = None) -> Primitive:
+    """A binary primitive with shortcuts for scalars, where nothing broadcasts.
 
-    ``operator`` is the Python operator computing ``ufunc`` on scalars, and
-    ``scalar_vjp(which, ans, x, y)`` the joint VJP on scalars (``None`` otherwise);
-    both give what the per-operand rules give, a few times faster on the scalar code
-    of loops (a chain of a thousand scalar operations).
+    ``operator`` is the Python operator computing ``ufunc`` on float64 scalars.
+    ``partials[which](x, y)`` are the partial derivatives with respect to the traced
+    operands ``which`` (see :class:`~autodiff._tracer.Primitive`), given where the
+    cotangents are exact products with them; otherwise ``scalar_vjp(which, ans, x,
+    y)`` is the joint VJP on scalars (``None`` on arrays).  Both give what the
+    per-operand rules give, a few times faster on the scalar code of loops.
     """
     prim = binary(ufunc, vjps, jvps, name)
     general = prim.vjp
+    if partials is not None:
+        def scalar_vjp(which, ans, x, y):
+            if type(ans) in SCALAR_TYPES:
+                d = partials[which](x, y)
+                return lambda g: scalar_cotangents(g, d)
 
     def vjp(which, ans, args, kwargs):
         return scalar_vjp(which, ans, *args) or general(which, ans, args, kwargs)
 
-    prim.vjp, prim.scalar = vjp, operator
+    prim.vjp, prim.scalar, prim.partials = vjp, operator, partials
     return prim
-
-
-def _add_scalar_vjp(which, ans, x, y):
-    if type(ans) in SCALAR_TYPES:
-        return _twice if which is BOTH else _once
-
-
-def _subtract_scalar_vjp(which, ans, x, y):
-    if type(ans) in SCALAR_TYPES:
-        return _once if which is FIRST else _negated if which is SECOND else _once_negated
-
-
-def _multiply_scalar_vjp(which, ans, x, y):
-    if type(ans) in SCALAR_TYPES:
-        if which is FIRST:
-            return lambda g: (g * y,)
-        if which is SECOND:
-            return lambda g: (g * x,)
-        return lambda g: (g * y, g * x)
 
 
 def _divide_scalar_vjp(which, ans, x, y):
@@ -188,36 +177,28 @@ def _divide_scalar_vjp(which, ans, x, y):
         return lambda g: (g / y, -g * ans / y)
 
 
-def _once(g):
-    return (g,)
-
-
-def _twice(g):
-    return (g, g)
-
-
-def _negated(g):
-    return (-g,)
-
-
-def _once_negated(g):
-    return (g, -g)
-
+_ONE, _ONES, _MINUS_ONE, _ONE_MINUS_ONE = (1.0,), (1.0, 1.0), (-1.0,), (1.0, -1.0)
 
 add = arithmetic(np.add, operator.add, [_identity_vjp, _identity_vjp],
-                 [_identity_jvp, _identity_jvp], _add_scalar_vjp)
+                 [_identity_jvp, _identity_jvp],
+                 partials={FIRST: lambda x, y: _ONE, SECOND: lambda x, y: _ONE,
+                           BOTH: lambda x, y: _ONES})
 subtract = arithmetic(np.subtract, operator.sub, [_identity_vjp, _negated_vjp],
-                      [_identity_jvp, lambda t, ans, x, y: -t], _subtract_scalar_vjp)
+                      [_identity_jvp, lambda t, ans, x, y: -t],
+                      partials={FIRST: lambda x, y: _ONE, SECOND: lambda x, y: _MINUS_ONE,
+                                BOTH: lambda x, y: _ONE_MINUS_ONE})
 multiply = arithmetic(
     np.multiply, operator.mul,
     [lambda ans, x, y: lambda g: g * y, lambda ans, x, y: lambda g: g * x],
     [lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x],
-    _multiply_scalar_vjp)
+    partials={FIRST: lambda x, y: (y,), SECOND: lambda x, y: (x,),
+              BOTH: lambda x, y: (y, x)})
+# the cotangent g / y is not the product g * (1 / y) in floating point: no partials
 true_divide = arithmetic(
     np.true_divide, operator.truediv,
     [lambda ans, x, y: lambda g: g / y, lambda ans, x, y: lambda g: -g * ans / y],
     [lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y],
-    _divide_scalar_vjp, name="divide")
+    scalar_vjp=_divide_scalar_vjp, name="divide")
 
 
 def _log_where_positive(x):

@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=int, default=None,
                    help="longest side of the finest level solved: bounds time and memory "
                         "on large images (default: solve every level)")
+    p.add_argument("--max-samples", type=_count, default=None, metavar="N",
+                   help="parametric transforms: evaluate the metric on at most N pixels "
+                        "(voxels) per level, a regular subgrid of larger levels (default: "
+                        "the library's, 1048576; 0: every pixel)")
     p.add_argument("--alpha", type=float, default=None,
                    help="smoothness weight (displacement; default: the library's)")
     p.add_argument("--size", type=int, default=256, help="side of the sample images")
@@ -49,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="show a progress bar over the levels (default: when stderr is a "
                         "terminal)")
     return p
+
+
+def _count(text: str) -> int:
+    """A non-negative integer option value."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def _first_line(exc: Exception) -> str:
@@ -188,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         print(label, flush=True)
         start = time.perf_counter()
         options = {} if args.alpha is None else {"alpha": args.alpha}
+        if args.max_samples is not None:
+            options["max_samples"] = args.max_samples or None  # 0: every pixel
         result = register(fixed, moving, transform=args.transform, metric=args.metric,
                           levels=args.levels, max_iter=args.max_iter, max_size=args.max_size,
                           **options, warn=False,

@@ -152,7 +152,7 @@ class SplineImage:
         grad *= inside
         return grad
 
-    def shifted(self, shift, *, derivative: int | None = None) -> np.ndarray:
+    def shifted(self, shift, *, derivative: int | None = None, step: int = 1) -> np.ndarray:
         """The spline sampled on the pixel grid moved by a constant ``shift``.
 
         Equal to :meth:`values` (``derivative=None``) or to row ``derivative`` of
@@ -168,17 +168,21 @@ class SplineImage:
             Displacement of every pixel, in pixels.
         derivative : int, optional
             Axis of the partial derivative (None: the values).
+        step : int, optional
+            Sample every ``step``-th pixel of each axis only: the grid is
+            ``grid[:, ::step, ::step, ...]``.
 
         Returns
         -------
-        ndarray, shape ``self.shape``
+        ndarray, shape ``ceil(n / step)`` per axis (``self.shape`` for ``step=1``)
         """
         out = self.padded
         for axis, n in enumerate(self.shape):
-            matrix = _axis_sampling(n, float(shift[axis]), self.order, axis == derivative)
+            matrix = _axis_sampling(n, float(shift[axis]), self.order, axis == derivative,
+                                    step)
             moved = np.moveaxis(out, axis, 0)
             flat = matrix @ moved.reshape(moved.shape[0], -1)
-            out = np.moveaxis(flat.reshape((n,) + moved.shape[1:]), 0, axis)
+            out = np.moveaxis(flat.reshape((matrix.shape[0],) + moved.shape[1:]), 0, axis)
         return np.ascontiguousarray(out)
 
     def hessian(self, coords: np.ndarray) -> np.ndarray:
@@ -196,12 +200,13 @@ class SplineImage:
         return out
 
 
-def _axis_sampling(n: int, shift: float, order: int, derivative: bool):
-    """Sparse ``(n, n + 2 _PAD)`` matrix: row ``x`` samples the padded 1-D spline at
-    ``clip(x + shift, 0, n - 1)`` (its derivative, zero where clipped, if asked)."""
+def _axis_sampling(n: int, shift: float, order: int, derivative: bool, step: int = 1):
+    """Sparse ``(ceil(n / step), n + 2 _PAD)`` matrix: row ``i`` samples the padded 1-D
+    spline at ``clip(i step + shift, 0, n - 1)`` (its derivative, zero where clipped,
+    if asked)."""
     import scipy.sparse as sp
 
-    x = np.arange(n) + shift
+    x = np.arange(0, n, step) + shift
     inside = (x >= 0.0) & (x <= n - 1.0)
     y = np.clip(x, 0.0, n - 1.0) + _PAD
     base = np.floor(y)
@@ -211,9 +216,9 @@ def _axis_sampling(n: int, shift: float, order: int, derivative: bool):
         weights *= inside[:, None]
     first = base.astype(np.intp) - (1 if order == 3 else 0)
     cols = first[:, None] + np.arange(weights.shape[1])
-    rows = np.broadcast_to(np.arange(n)[:, None], cols.shape)
+    rows = np.broadcast_to(np.arange(x.size)[:, None], cols.shape)
     return sp.csr_matrix((weights.ravel(), (rows.ravel(), cols.ravel())),
-                         shape=(n, n + 2 * _PAD))
+                         shape=(x.size, n + 2 * _PAD))
 
 
 def _weights(t: np.ndarray, order: int, deriv: int) -> list:

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from ._dense import REGULARIZERS, register_dense
-from ._parametric import register_parametric
+from ._parametric import MAX_SAMPLES, register_parametric
 from ._result import IterationInfo, RegistrationResult
 from ._transforms import identity_grid
 
@@ -25,6 +25,7 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
              method: str | None = None, max_iter: int | Sequence[int] | None = None,
              alpha: float = 5e-4, regularizer: str = "diffusion", order: int = 3,
              smooth: float | None = None, tol: float = 1e-2, rtol: float | None = None,
+             max_samples: int | None = MAX_SAMPLES,
              callback: Callable[[IterationInfo], None] | None = None,
              level_callback: Callable[[dict], None] | None = None,
              progress: bool = False, warn: bool = True) -> RegistrationResult:
@@ -103,6 +104,13 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
         relatively (default 1e-6 parametric, at least 1e-3 on coarse levels;
         displacement: 1e-2 times the level's share of the pixels, see
         :func:`register_dense`).
+    max_samples : int or None, optional
+        Parametric transforms: most pixels (voxels) per level on which the metric
+        and its derivatives are evaluated; a larger level is sampled on a regular
+        subgrid, every ``s``-th pixel per axis (see :func:`register_parametric`).
+        The default, ``2**20``, leaves 2-D images up to 1024x1024 whole and
+        evaluates the finest level of a 128^3 volume on 64^3 voxels; None uses
+        every pixel. The dense ``displacement`` field uses every pixel.
     callback : callable, optional
         ``callback(IterationInfo)`` after every iteration; raising
         ``StopIteration`` ends the run (the result so far is returned with
@@ -146,7 +154,8 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
     if regularizer not in REGULARIZERS:
         raise ValueError(f"unknown regularizer {regularizer!r}; choose one of "
                          f"{sorted(REGULARIZERS)}")
-    return register_parametric(fixed, moving, transform=transform, **common)
+    return register_parametric(fixed, moving, transform=transform, max_samples=max_samples,
+                               **common)
 
 
 def warp(image, result: RegistrationResult, *, order: int = 1, cval: float = 0.0) -> np.ndarray:

@@ -103,4 +103,26 @@ def test_help_is_fast_and_imports_nothing_heavy():
                          timeout=60)
     assert out.stdout.strip().endswith("LIGHT"), out.stdout + out.stderr
     assert "--overwrite" in out.stdout and "--max-size" in out.stdout
+    assert "--max-samples" in out.stdout
     assert time.perf_counter() - start < 20
+
+
+def test_max_samples_option(tmp_path, capsys, volume_pair, level_problems):
+    fixed, moving = volume_pair  # 24 x 28 x 26 = 17472 voxels
+    a, b = tmp_path / "fixed.npy", tmp_path / "moving.npy"
+    np.save(a, fixed)
+    np.save(b, moving)
+    args = [str(a), str(b), "--transform", "translation", "--levels", "1"]
+    assert main(args + ["--max-samples", "4000", "--out", str(tmp_path / "o1")]) == 0
+    assert [problem.fixed.shape for _, problem in level_problems] == [(12, 14, 13)]
+    summary = json.loads((tmp_path / "o1" / "metrics.json").read_text())
+    assert np.allclose(np.array(summary["matrix"])[:3, 3], [1.0, -0.5, 0.75], atol=0.05)
+    level_problems.clear()
+    assert main(args + ["--max-samples", "0", "--out", str(tmp_path / "o2")]) == 0  # every voxel
+    assert [problem.fixed.shape for _, problem in level_problems] == [(24, 28, 26)]
+    capsys.readouterr()
+    for bad in ("-1", "many"):
+        with pytest.raises(SystemExit) as stop:
+            main(args + ["--max-samples", bad, "--out", str(tmp_path / "o3")])
+        assert stop.value.code == 2
+        assert "--max-samples: expected a non-negative integer" in capsys.readouterr().err

@@ -92,18 +92,22 @@ def test_bad_order_and_rank():
 
 @pytest.mark.parametrize("order", [1, 3])
 @pytest.mark.parametrize("shape", [(20, 23), (9, 11, 10)])
-def test_shifted_grid_sampling_is_the_pointwise_one(order, shape):
+@pytest.mark.parametrize("step", [1, 3])
+def test_shifted_grid_sampling_is_the_pointwise_one(order, shape, step):
     from applications.registration._transforms import identity_grid
 
     rng = np.random.default_rng(4)
     spline = SplineImage(rng.random(shape), order)
-    grid = identity_grid(shape)
+    # every step-th pixel per axis (23 is no multiple of 3: a shorter last interval)
+    grid = identity_grid(shape)[(slice(None),) + (slice(None, None, step),) * len(shape)]
     # fractional, integer and large shifts: points leave the image on both sides
     for shift in [rng.uniform(-3.0, 3.0, len(shape)), np.array([2.0] + [-1.5] * (len(shape) - 1)),
                   np.zeros(len(shape))]:
         coords = grid + shift.reshape((-1,) + (1,) * len(shape))
-        assert np.allclose(spline.shifted(shift), spline.values(coords), rtol=0, atol=1e-12)
+        values = spline.shifted(shift, step=step)
+        assert values.shape == coords.shape[1:]
+        assert np.allclose(values, spline.values(coords), rtol=0, atol=1e-12)
         gradient = spline.gradient(coords)
         for d in range(len(shape)):
-            assert np.allclose(spline.shifted(shift, derivative=d), gradient[d], rtol=0,
-                               atol=1e-12)
+            assert np.allclose(spline.shifted(shift, derivative=d, step=step), gradient[d],
+                               rtol=0, atol=1e-12)

@@ -136,7 +136,8 @@ def test_mutual_information_is_exactly_differentiable():
     ("translation", [0.4, -0.3], (20, 24)),  # the separable path (SplineImage.shifted)
     ("translation", [0.4, -0.3, 0.7], (10, 12, 11)),
 ])
-def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_warped_image_primitive_has_exact_derivatives(kind, p, shape, stride):
     import scipy.ndimage as ndi
 
     import autodiff as ad
@@ -144,7 +145,7 @@ def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
 
     image = ndi.gaussian_filter(np.random.default_rng(0).random(shape), 1.5)
     center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
-    problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3)
+    problem = _LevelProblem(get_model(kind), "ssd", image, image, center, 2.0, 3, stride)
     ad.check_grads(lambda q: _warped(q, problem=problem), (np.array(p),),
                    modes=("fwd", "rev"), order=1)
 
@@ -155,7 +156,8 @@ def test_warped_image_primitive_has_exact_derivatives(kind, p, shape):
     ("translation", [0.3, -0.2], (30, 34)),
     ("affine", list(np.eye(3).ravel() + 0.01) + [0.2, 0.1, -0.3], (10, 12, 11)),
 ])
-def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatch):
+@pytest.mark.parametrize("stride", [1, 2])
+def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, stride, monkeypatch):
     import scipy.ndimage as ndi
 
     import autodiff as ad
@@ -165,30 +167,107 @@ def test_chunked_ssd_jacobian_is_the_forward_mode_one(kind, p, shape, monkeypatc
     rng = np.random.default_rng(0)
     fixed, moving = (ndi.gaussian_filter(rng.random(shape), 1.5) for _ in range(2))
     center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
-    problem = _LevelProblem(get_model(kind), "ssd", fixed, moving, center, 2.0, 3)
+    problem = _LevelProblem(get_model(kind), "ssd", fixed, moving, center, 2.0, 3, stride)
     p = np.array(p)
     problem.update_mask(p)
     assert not problem.mask.all()  # some pixels leave the overlap: the weights matter
     monkeypatch.setattr(_parametric, "_CHUNK", 97)  # several chunks, a ragged last one
     jt, gram = problem.ssd_jacobian(p)
-    jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(fixed.size, -1)
+    jac = np.asarray(ad.jacfwd(problem.residuals)(p)).reshape(problem.fixed.size, -1)
     assert np.allclose(jt.dense().T, jac, rtol=1e-12, atol=1e-15)
     assert np.allclose(gram, jac.T @ jac, rtol=1e-10, atol=1e-18)
-    r = rng.standard_normal(fixed.size)
+    r = rng.standard_normal(problem.fixed.size)
     assert np.allclose(jt @ r, jac.T @ r, rtol=1e-10, atol=1e-15)
 
 
 @pytest.mark.parametrize(("kind", "ndim"), [("affine", 2), ("rigid", 2), ("similarity", 2),
                                             ("translation", 2), ("affine", 3)])
-def test_broadcast_grid_coordinates_match_the_differentiable_ones(kind, ndim):
+@pytest.mark.parametrize("stride", [1, 3])
+def test_broadcast_grid_coordinates_match_the_differentiable_ones(kind, ndim, stride):
     from applications.registration._parametric import _LevelProblem
+    from applications.registration._transforms import coordinates, identity_grid
 
     rng = np.random.default_rng(0)
     shape = (17, 19, 13)[:ndim]
     center = (np.array([60.0, 70.0, 50.0])[:ndim] - 1.0) / 2.0
     model = get_model(kind)
     p = model.identity(ndim) + 0.1 * rng.standard_normal(model.identity(ndim).size)
-    problem = _LevelProblem(model, "ssd", rng.random(shape), rng.random(shape), center, 4.0, 3)
-    assert np.allclose(problem.coords_at(p), problem.coords(p), rtol=0, atol=1e-12)
-    assert np.allclose(problem._slab_coords(p, 3, 7), problem.coords(p)[:, 3:7], rtol=0,
-                       atol=1e-12)
+    fixed = rng.random(shape)
+    problem = _LevelProblem(model, "ssd", fixed, rng.random(shape), center, 4.0, 3, stride)
+    # every stride-th pixel per axis, at its own position in the level
+    every = (slice(None, None, stride),) * ndim
+    assert np.array_equal(problem.fixed, fixed[every])
+    expected = coordinates(model, p, identity_grid(shape)[(slice(None),) + every], center, 4.0)
+    assert np.allclose(problem.coords(p), expected, rtol=0, atol=1e-12)
+    assert np.allclose(problem.coords_at(p), expected, rtol=0, atol=1e-12)
+    assert np.allclose(problem._slab_coords(p, 1, 4), expected[:, 1:4], rtol=0, atol=1e-12)
+
+
+def _affine_volume(shape=(40, 40, 40)):
+    """A smooth random volume, its affine image and the true flow (fixed -> moving)."""
+    import scipy.ndimage as ndi
+
+    vol = ndi.gaussian_filter(np.random.default_rng(0).standard_normal(shape), 2.0)
+    center = (np.asarray(shape, dtype=float) - 1.0) / 2.0
+    a = np.array([[1.02, 0.01, 0.0], [-0.01, 0.99, 0.01], [0.0, 0.01, 1.0]])
+    matrix = homogeneous_matrix(get_model("affine"),
+                                np.concatenate([a.ravel(), [0.7, -1.2, 0.4]]), center)
+    moving = ndi.affine_transform(vol, np.linalg.inv(matrix), order=3, mode="nearest")
+    grid = np.stack(np.meshgrid(*[np.arange(n, dtype=float) for n in shape], indexing="ij"))
+    flow = np.einsum("de,e...->d...", matrix[:3, :3], grid) - grid
+    return vol, moving, flow + matrix[:3, 3].reshape(3, 1, 1, 1)
+
+
+@pytest.mark.parametrize(("shape", "max_samples", "stride"), [
+    ((128, 128, 128), 2**20, 2), ((512, 512), 2**20, 1), ((1024, 1024), 2**20, 1),
+    ((1025, 1024), 2**20, 2), ((40, 40, 40), 8000, 2), ((40, 40, 40), 7999, 3),
+    ((41, 40), 420, 2), ((500, 741), None, 1),
+])
+def test_sample_stride_is_the_smallest_that_fits(shape, max_samples, stride):
+    from applications.registration._parametric import sample_stride
+
+    assert sample_stride(shape, max_samples) == stride
+
+
+def test_large_levels_are_sampled_on_a_regular_grid(level_problems):
+    fixed, moving, truth = _affine_volume()
+    res = register(fixed, moving, transform="affine", levels=2, max_samples=8000)
+    # level 1 (20^3 = 8000 voxels) is used whole, level 0 (40^3) on every 2nd voxel per
+    # axis, at the voxels' own positions; the moving image keeps its resolution
+    assert [problem.stride for _, problem in level_problems] == [1, 2]
+    image, sampled = level_problems[-1]
+    assert image.shape == (40, 40, 40) and sampled.fixed.shape == (20, 20, 20)
+    assert np.array_equal(sampled.fixed, image[::2, ::2, ::2])
+    assert np.array_equal(sampled.positions[2], np.arange(0.0, 40.0, 2.0))
+    assert sampled.spline.shape == (40, 40, 40)
+    # the result is full resolution and sub-voxel accurate, like the one on every voxel
+    assert res.success and res.flow.shape == (3, 40, 40, 40) and res.warped.shape == fixed.shape
+    level_problems.clear()
+    every = register(fixed, moving, transform="affine", levels=2, max_samples=None)
+    assert [problem.fixed.shape for _, problem in level_problems] == [(20,) * 3, (40,) * 3]
+    assert end_point_error(every.flow, truth, margin=4) < 0.01
+    assert end_point_error(res.flow, truth, margin=4) < 0.02
+
+
+def test_max_samples_bound_is_inclusive_and_none_uses_every_pixel():
+    import scipy.ndimage as ndi
+
+    vol = ndi.gaussian_filter(np.random.default_rng(0).standard_normal((24, 28, 26)), 2.0)
+    moving = ndi.shift(vol, (1.3, -0.8, 0.6), order=3, mode="nearest")
+    runs = {n: register(vol, moving, transform="affine", levels=1, initial="identity",
+                        max_samples=n) for n in (None, vol.size, vol.size - 1)}
+    assert np.array_equal(runs[None].flow, runs[vol.size].flow)
+    assert not np.array_equal(runs[None].flow, runs[vol.size - 1].flow)  # sampled
+    assert np.allclose(runs[vol.size - 1].matrix[:3, 3], [1.3, -0.8, 0.6], atol=0.05)
+    # 2-D images up to 1024x1024 are never sampled by default: bit-identical results
+    pair = sample_pair("affine", size=64, noise=0.005)
+    default = register(pair.fixed, pair.moving, transform="affine")
+    assert np.array_equal(default.flow, register(pair.fixed, pair.moving, transform="affine",
+                                                 max_samples=None).flow)
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "all"])
+def test_max_samples_must_be_a_positive_integer(bad):
+    pair = sample_pair("translation", size=32)
+    with pytest.raises(ValueError, match="max_samples must be a positive integer or None"):
+        register(pair.fixed, pair.moving, transform="translation", max_samples=bad)

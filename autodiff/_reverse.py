@@ -169,8 +169,9 @@ class ReverseTrace:
         if n_args == 1:  # the common unary case, unrolled (bind routed it here)
             p = args[0].primal
             parents = (args[0].index,)
-            if type(p) is np.float64 and prim.derivative is not None and not self.observe:
-                ans = prim.fun(p, **kwargs)
+            if (type(p) is np.float64 and prim.derivative is not None and not kwargs
+                    and not self.observe):
+                ans = prim.fun(p)
                 tape.append(_new_record(Record, (prim, parents, (prim.derivative, ans, p), None)))
                 return ReverseTracer(self, ans, len(tape) - 1)
             primals, which = [p], FIRST

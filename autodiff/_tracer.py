@@ -164,12 +164,12 @@ def apply_binary(trace, prim: Primitive, a, b, kwargs: dict) -> tuple[list, tupl
     y = b.primal if ours_b else b
     which = BOTH if ours_a and ours_b else FIRST if ours_a else SECOND
     primals = [x, y]
-    if isinstance(x, Tracer) or isinstance(y, Tracer):
-        return primals, which, bind(prim, primals, kwargs)
     if (prim.scalar is not None and type(x) in _OPERATOR_OPERANDS
             and type(y) in _OPERATOR_OPERANDS
             and (type(x) is np.float64 or type(y) is np.float64)):
         return primals, which, prim.scalar(x, y)
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        return primals, which, bind(prim, primals, kwargs)
     return primals, which, prim.fun(x, y, **kwargs)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from . import _debug
 from ._tracer import (
     FIRST,
+    NO_KWARGS,
     SECOND,
     STAGING_OBSERVERS,
     Primitive,
@@ -71,6 +72,10 @@ class ForwardTrace:
             self.observer(prim, primals, kwargs, ans, tangents, tangent, args, out)
         return out
 
+    def operator(self, prim: Primitive, a, b) -> ForwardTracer:
+        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
+        return self.process(prim, (a, b), NO_KWARGS)
+
 
 class ForwardTracer(Tracer):
     """A primal value with ``k`` tangents stacked on a leading axis."""
@@ -109,6 +114,10 @@ class LinearizeTrace:
         ans = evaluate(prim, primals, kwargs, lower)
         self.records.append((prim, tuple(parents), primals, kwargs, ans))
         return LinearizeTracer(self, ans, len(self.records) - 1)
+
+    def operator(self, prim: Primitive, a, b) -> LinearizeTracer:
+        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
+        return self.process(prim, (a, b), NO_KWARGS)
 
     def replay(self, input_tangents: list, outputs: list[int]) -> list:
         """Tangents of the records ``outputs`` for batched tangents of the inputs.

@@ -16,8 +16,11 @@ import numpy as np
 
 from . import _debug
 from ._tracer import (
+    BOTH,
     FIRST,
+    NO_KWARGS,
     REAL_TYPES,
+    SCALAR_OPERANDS,
     SCALAR_TYPES,
     SECOND,
     STAGING_OBSERVERS,
@@ -162,6 +165,26 @@ class ReverseTrace:
     def new_input(self, value) -> ReverseTracer:
         self.tape.append(Record(None, (), None, ((), (), {}, value)))
         return ReverseTracer(self, value, len(self.tape) - 1)
+
+    def operator(self, prim: Primitive, a, b) -> ReverseTracer:
+        """``a <op> b`` for a Python operator: each operand is this trace's tracer or a
+        constant (the scalar arithmetic of loops is recorded here, in one step)."""
+        x = a.primal if isinstance(a, Tracer) else a
+        y = b.primal if isinstance(b, Tracer) else b
+        if ((type(x) is np.float64 or type(y) is np.float64) and type(x) in SCALAR_OPERANDS
+                and type(y) in SCALAR_OPERANDS and prim.partials is not None
+                and not self.observe):
+            ans = prim.scalar(x, y)
+            if x is a:  # a constant
+                which, parents = SECOND, (b.index,)
+            elif y is b:
+                which, parents = FIRST, (a.index,)
+            else:
+                which, parents = BOTH, (a.index, b.index)
+            tape = self.tape
+            tape.append(_new_record(Record, (prim, parents, prim.partials[which](x, y), None)))
+            return ReverseTracer(self, ans, len(tape) - 1)
+        return self.process(prim, (a, b), NO_KWARGS)
 
     def process(self, prim: Primitive, args, kwargs: dict) -> ReverseTracer:
         n_args = len(args)

@@ -250,6 +250,10 @@ class StagingTrace:
             self.guard(out, "shape", out.shape)  # x[mask]: the shape depends on the data
         return out
 
+    def operator(self, prim, a, b):
+        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
+        return self.process(prim, (a, b), {})
+
     def record(self, fn: Callable, args, kwargs: dict, label: str):
         """A plain NumPy call on staged values (no derivative flows through it)."""
         return self._emit(fn, args, kwargs, fn(*_concrete(args), **_concrete(kwargs)), label)

@@ -9,6 +9,11 @@ result to the trace, which attaches a tangent (forward mode) or records a tape
 entry (reverse mode).  Keeping levels apart is what makes nested derivatives
 correct: a tracer of an outer transform is a constant to an inner one.
 
+A trace has a ``level``, ``process(prim, args, kwargs)``, which applies any
+primitive, and ``operator(prim, a, b)`` for the Python arithmetic operators, whose
+operands are that trace's tracers or constants (reverse mode records the scalar
+arithmetic of loops there in one step).
+
 A primitive carries one rule per mode, each for all of its operands at once:
 
 * ``prim.vjp(which, ans, args, kwargs) -> (g -> tuple of cotangents)`` for the
@@ -37,7 +42,7 @@ from ._shapes import align_rank, shape_of, unbroadcast
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
            "STAGING_OBSERVERS", "unwrap", "apply_binary", "FIRST", "SECOND", "BOTH",
-           "SCALAR_TYPES"]
+           "SCALAR_TYPES", "SCALAR_OPERANDS"]
 
 _levels = itertools.count(1)
 
@@ -148,7 +153,7 @@ NO_KWARGS: dict = {}
 
 #: Operand types for which a primitive's Python operator (``prim.scalar``) gives what
 #: its ufunc gives, provided one operand is a float64 (so the result is one too).
-_OPERATOR_OPERANDS = frozenset((np.float64, float, int))
+SCALAR_OPERANDS = frozenset((np.float64, float, int))
 
 
 def apply_binary(trace, prim: Primitive, a, b, kwargs: dict) -> tuple[list, tuple, object]:
@@ -164,8 +169,8 @@ def apply_binary(trace, prim: Primitive, a, b, kwargs: dict) -> tuple[list, tupl
     y = b.primal if ours_b else b
     which = BOTH if ours_a and ours_b else FIRST if ours_a else SECOND
     primals = [x, y]
-    if (prim.scalar is not None and type(x) in _OPERATOR_OPERANDS
-            and type(y) in _OPERATOR_OPERANDS
+    if (prim.scalar is not None and type(x) in SCALAR_OPERANDS
+            and type(y) in SCALAR_OPERANDS
             and (type(x) is np.float64 or type(y) is np.float64)):
         return primals, which, prim.scalar(x, y)
     if isinstance(x, Tracer) or isinstance(y, Tracer):

@@ -381,7 +381,7 @@ def _operator(prim: Primitive, name: str, reflected: str | None,
                 _refuse_sparse(other, prim.name)
             elif other._trace is not self._trace:  # the higher level processes it
                 return bind(prim, (self, other), NO_KWARGS)
-        return self._trace.process(prim, (self, other), NO_KWARGS)
+        return self._trace.operator(prim, self, other)
 
     def rop(self, other):
         if type(other) not in _DENSE:
@@ -389,7 +389,7 @@ def _operator(prim: Primitive, name: str, reflected: str | None,
                 _refuse_sparse(other, prim.name)
             elif other._trace is not self._trace:
                 return bind(prim, (other, self), NO_KWARGS)
-        return self._trace.process(prim, (other, self), NO_KWARGS)
+        return self._trace.operator(prim, other, self)
 
     implements(methods=(name,))(op)
     if reflected:

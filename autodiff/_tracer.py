@@ -295,6 +295,7 @@ def defvjp(prim: Primitive, *makers: Callable | None,
         if maker is not None:
             prim.vjp_makers[i] = maker
     prim.vjp = _joint_vjp(prim)
+    prim.derivative = prim.partials = None  # scalar forms of the rule being replaced
 
 
 def defjvp(prim: Primitive, *rules: Callable | None,
@@ -318,6 +319,7 @@ def set_rules(prim: Primitive, *, vjp: Callable | None = None,
     """Give ``prim`` joint rules directly (for primitives with any number of operands)."""
     if vjp is not None:
         prim.vjp = vjp
+        prim.derivative = prim.partials = None  # scalar forms of the rule being replaced
     if jvp is not None:
         prim.jvp = jvp
     return prim

@@ -67,6 +67,33 @@ def test_unary_partials_are_computed_only_when_reached():
     assert ad.grad(f)(0.5) == 3.0
 
 
+def test_reverse_over_reverse_on_scalar_records():
+    # The outer trace records scalar partials while the inner sweep runs on its tracers.
+    f = lambda x: scalar_functions(x, -1.3)  # noqa: E731
+    second = ad.grad(ad.grad(f))(0.7)
+    h = ad.hessian(f)(0.7)
+    step = 1e-5
+    fd = (ad.grad(f)(0.7 + step) - ad.grad(f)(0.7 - step)) / (2 * step)
+    np.testing.assert_allclose(second, h, rtol=1e-12)
+    np.testing.assert_allclose(second, fd, rtol=1e-6)
+
+
+def test_new_reverse_rules_replace_the_scalar_partials():
+    # A VJP given later (ad.defvjp) is what scalar code uses, not the partials of the
+    # rule it replaces.
+    calls = []
+    prim = ad.primitive(np.sin)
+    prim.derivative = lambda ans, x: np.cos(x)
+
+    def maker(ans, x):
+        calls.append(x)
+        return lambda g: g * np.cos(x)
+
+    ad.defvjp(prim, maker)
+    assert prim.derivative is None and prim.partials is None
+    assert ad.grad(prim)(0.3) == np.cos(0.3) and calls == [0.3]
+
+
 def test_scalar_arithmetic_second_order():
     h = ad.hessian(lambda xy: scalar_program(xy[0], xy[1]))(np.array([0.7, -1.3]))
     step = 1e-5

@@ -576,6 +576,14 @@ def _mutual_information_level(problem: _LevelProblem, p0: np.ndarray, *, max_ite
     return p, LevelOutcome(int(res.nit), float(res.fun), reason, str(res.message))
 
 
+def check_max_samples(max_samples) -> None:
+    """Raise ``ValueError`` unless ``max_samples`` is a positive integer or None."""
+    if max_samples is not None and not (isinstance(max_samples, numbers.Integral)
+                                        and max_samples >= 1):
+        raise ValueError(f"max_samples must be a positive integer or None (every pixel), "
+                         f"got {max_samples!r}")
+
+
 def sample_stride(shape: tuple, max_samples: int | None) -> int:
     """Smallest stride ``s`` whose regular subgrid has at most ``max_samples`` points.
 
@@ -782,10 +790,7 @@ def register_parametric(fixed, moving, *, transform: str = "affine", metric: str
                          f"choose one of {list(PARAMETRIC_METHODS)}")
     if order not in (1, 3):
         raise ValueError(f"order must be 1 or 3, got {order}")
-    if max_samples is not None and not (isinstance(max_samples, numbers.Integral)
-                                        and max_samples >= 1):
-        raise ValueError(f"max_samples must be a positive integer or None (every pixel), "
-                         f"got {max_samples!r}")
+    check_max_samples(max_samples)
     fixed, moving, pyramid = prepare(fixed, moving, levels=levels, max_size=max_size,
                                      smooth=smooth)
     model.check_ndim(fixed.ndim)

@@ -13,7 +13,7 @@ import numpy as np
 import scipy.ndimage as ndi
 
 from ._dense import REGULARIZERS, register_dense
-from ._parametric import MAX_SAMPLES, register_parametric
+from ._parametric import MAX_SAMPLES, check_max_samples, register_parametric
 from ._result import IterationInfo, RegistrationResult
 from ._transforms import identity_grid
 
@@ -139,6 +139,7 @@ def register(fixed, moving, *, transform: str = "affine", metric: str = "ssd",
     >>> np.round(res.params, 2)
     array([ 2.5 , -1.75])
     """
+    check_max_samples(max_samples)  # also for the dense field, which does not sample
     dense = transform == "displacement"
     common = {"metric": metric, "levels": levels, "max_size": max_size, "initial": initial,
               "max_iter": max_iter, "order": order, "tol": tol, "callback": callback,

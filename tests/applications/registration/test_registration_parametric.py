@@ -271,3 +271,5 @@ def test_max_samples_must_be_a_positive_integer(bad):
     pair = sample_pair("translation", size=32)
     with pytest.raises(ValueError, match="max_samples must be a positive integer or None"):
         register(pair.fixed, pair.moving, transform="translation", max_samples=bad)
+    with pytest.raises(ValueError, match="max_samples must be a positive integer or None"):
+        register(pair.fixed, pair.moving, transform="displacement", max_samples=bad)

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from . import _debug
 from ._tracer import (
     FIRST,
-    NO_KWARGS,
     SECOND,
     STAGING_OBSERVERS,
     Primitive,
@@ -26,6 +25,7 @@ from ._tracer import (
     apply_binary,
     bind,
     evaluate,
+    operator_as_primitive,
     push_tangent,
     unwrap,
 )
@@ -72,9 +72,7 @@ class ForwardTrace:
             self.observer(prim, primals, kwargs, ans, tangents, tangent, args, out)
         return out
 
-    def operator(self, prim: Primitive, a, b) -> ForwardTracer:
-        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
-        return self.process(prim, (a, b), NO_KWARGS)
+    operator = operator_as_primitive  # a <op> b (see autodiff._tracer)
 
 
 class ForwardTracer(Tracer):
@@ -115,9 +113,7 @@ class LinearizeTrace:
         self.records.append((prim, tuple(parents), primals, kwargs, ans))
         return LinearizeTracer(self, ans, len(self.records) - 1)
 
-    def operator(self, prim: Primitive, a, b) -> LinearizeTracer:
-        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
-        return self.process(prim, (a, b), NO_KWARGS)
+    operator = operator_as_primitive  # a <op> b (see autodiff._tracer)
 
     def replay(self, input_tangents: list, outputs: list[int]) -> list:
         """Tangents of the records ``outputs`` for batched tangents of the inputs.

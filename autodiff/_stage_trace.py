@@ -17,7 +17,7 @@ import numpy as np
 
 from ._shapes import shape_of
 from ._stage_codegen import Guard, Op, Ref
-from ._tracer import Tracer, base_value
+from ._tracer import Tracer, base_value, operator_as_primitive
 
 __all__ = ["StagingTrace", "StagingTracer", "StagingError", "DYNAMIC", "template"]
 
@@ -250,9 +250,7 @@ class StagingTrace:
             self.guard(out, "shape", out.shape)  # x[mask]: the shape depends on the data
         return out
 
-    def operator(self, prim, a, b):
-        """``a <op> b`` for a Python arithmetic operator (see :mod:`autodiff._tracer`)."""
-        return self.process(prim, (a, b), {})
+    operator = operator_as_primitive  # a <op> b (see autodiff._tracer)
 
     def record(self, fn: Callable, args, kwargs: dict, label: str):
         """A plain NumPy call on staged values (no derivative flows through it)."""

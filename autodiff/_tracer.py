@@ -42,7 +42,7 @@ from ._shapes import align_rank, shape_of, unbroadcast
 __all__ = ["Primitive", "Tracer", "primitive", "defvjp", "defjvp", "set_rules", "new_level",
            "base_value", "evaluate", "push_tangent", "is_complex", "real_cotangents",
            "STAGING_OBSERVERS", "unwrap", "apply_binary", "FIRST", "SECOND", "BOTH",
-           "SCALAR_TYPES", "SCALAR_OPERANDS"]
+           "SCALAR_TYPES", "SCALAR_OPERANDS", "operator_as_primitive"]
 
 _levels = itertools.count(1)
 
@@ -154,6 +154,11 @@ NO_KWARGS: dict = {}
 #: Operand types for which a primitive's Python operator (``prim.scalar``) gives what
 #: its ufunc gives, provided one operand is a float64 (so the result is one too).
 SCALAR_OPERANDS = frozenset((np.float64, float, int))
+
+
+def operator_as_primitive(trace, prim: Primitive, a, b):
+    """``trace.operator`` of the traces that apply an operator as any other primitive."""
+    return trace.process(prim, (a, b), NO_KWARGS)
 
 
 def apply_binary(trace, prim: Primitive, a, b, kwargs: dict) -> tuple[list, tuple, object]:
